@@ -1,0 +1,123 @@
+"""COCO export and import of leaf instance annotations (category leaf, intact attribute)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pycocotools import mask as mask_utils
+
+from herbarium_leaves.sheet_io import InputError
+
+LEAF_CATEGORY = {"id": 1, "name": "leaf", "supercategory": "plant"}
+_ATTRIBUTE_COLUMNS = ("intact", "reason", "length_mm", "width_mm", "px_per_mm")
+
+
+def _plain(value: object) -> object:
+    """A JSON-friendly copy of a table cell (None for missing values)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]]) -> dict:
+    """Return a COCO dict for sheets given as (file_name, uint16 labels, leaf rows with leaf_id).
+
+    Each leaf becomes one annotation with a compressed RLE segmentation (exact, holes
+    included), its bbox and area in px, and its rows' values as attributes.
+    """
+    images, annotations = [], []
+    for image_id, (file_name, labels, leaves) in enumerate(sheets, start=1):
+        height, width = labels.shape
+        images.append({"id": image_id, "file_name": file_name, "height": int(height), "width": int(width)})
+        for row in leaves.to_dict("records"):
+            blade = np.asfortranarray((labels == row["leaf_id"]).astype(np.uint8))
+            rle = mask_utils.encode(blade)
+            attributes = {key: _plain(row[key]) for key in _ATTRIBUTE_COLUMNS if key in row}
+            attributes["leaf_id"] = int(row["leaf_id"])
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": LEAF_CATEGORY["id"],
+                    "segmentation": {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")},
+                    "area": float(mask_utils.area(rle)),
+                    "bbox": [float(v) for v in mask_utils.toBbox(rle)],
+                    "iscrowd": 0,
+                    "attributes": attributes,
+                }
+            )
+    return {
+        "info": {"description": "Herbarium leaf instances"},
+        "images": images,
+        "annotations": annotations,
+        "categories": [LEAF_CATEGORY],
+    }
+
+
+def coco_images(coco: dict, source: str | Path) -> pd.DataFrame:
+    """Table of a COCO file's images: image_id, file_name, sample (file stem), height, width and extra keys."""
+    if not isinstance(coco, dict) or not isinstance(coco.get("images"), list):
+        raise InputError(source, "not a COCO file: no list of images")
+    rows = []
+    for entry in coco["images"]:
+        if not {"id", "file_name", "height", "width"} <= set(entry):
+            raise InputError(source, f"image entry {entry.get('id', '?')} lacks id, file_name, height or width")
+        rows.append({**entry, "image_id": entry["id"], "sample": Path(str(entry["file_name"])).stem})
+    return pd.DataFrame(rows)
+
+
+def leaf_category_id(coco: dict, source: str | Path) -> int:
+    """The id of the category named leaf."""
+    for category in coco.get("categories", []):
+        if str(category.get("name", "")).lower() == "leaf":
+            return int(category["id"])
+    raise InputError(source, "no category named 'leaf' in the COCO categories")
+
+
+def coco_labels(
+    coco: dict, image_id: int, height: int, width: int, source: str | Path
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Rasterize one image's leaf annotations (polygons or RLE) into uint16 labels.
+
+    Leaf ids follow annotation order (1, 2, ...); where annotations overlap, the later
+    one wins. Returns the labels and one row per leaf: leaf_id, annotation_id, intact.
+    """
+    category = leaf_category_id(coco, source)
+    labels = np.zeros((height, width), np.uint16)
+    rows = []
+    for annotation in coco.get("annotations", []):
+        if annotation.get("image_id") != image_id or annotation.get("category_id") != category:
+            continue
+        segmentation = annotation.get("segmentation")
+        try:
+            if isinstance(segmentation, dict) and isinstance(segmentation.get("counts"), str):
+                encoded = {"size": segmentation["size"], "counts": segmentation["counts"].encode("ascii")}
+            else:
+                encoded = mask_utils.frPyObjects(segmentation, height, width)
+            if isinstance(encoded, list):
+                encoded = mask_utils.merge(encoded)
+            blade = mask_utils.decode(encoded).astype(bool)
+        except (TypeError, ValueError, KeyError, IndexError) as error:
+            raise InputError(
+                source, f"annotation {annotation.get('id')} has an unreadable segmentation ({error})"
+            ) from None
+        if blade.shape != (height, width):
+            raise InputError(
+                source,
+                f"annotation {annotation.get('id')} segmentation size {blade.shape} "
+                f"differs from its image's {height} x {width}",
+            )
+        leaf_id = len(rows) + 1
+        labels[blade] = leaf_id
+        attributes = annotation.get("attributes") or {}
+        intact = attributes.get("intact", annotation.get("intact"))
+        rows.append(
+            {
+                "leaf_id": leaf_id,
+                "annotation_id": annotation.get("id"),
+                "intact": None if intact is None else bool(intact),
+            }
+        )
+    return labels, pd.DataFrame(rows, columns=["leaf_id", "annotation_id", "intact"])

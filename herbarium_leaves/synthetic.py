@@ -1,0 +1,663 @@
+"""Seeded generator of synthetic herbarium sheets with leaf instance ground truth.
+
+A sheet shows cream mounting paper (textured, unevenly lit, sometimes inside a
+black scanner border) with one pressed plant: a woody or green stem, leaves on
+petioles in brown, olive or dull green with midrib and veins, in several shapes
+and sizes. Leaves overlap, are folded, torn, insect-eaten or cut off by the
+image edge; paper strips and tape hold the plant down. Labels with printed and
+handwritten text, a ruler with cm/mm ticks, a barcode, a colour chart with a
+green patch, ink stamps and sometimes a paper capsule complete the sheet.
+
+Only leaf blades are labelled; stems, petioles, strips and sheet furniture are
+background. The same (seed, index) always gives the same sheet, bit for bit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pandas as pd
+
+PAPER_HEIGHT_MM = 420.0
+TEST_INDEX_OFFSET = 1_000_000
+PAPER_ASPECT = 290.0 / 420.0
+
+LEAF_SHAPES = ("elliptic", "ovate", "lanceolate", "obovate", "lobed", "serrated")
+# Half-width profile t**a * (1 - t)**b along the midrib: widest at a / (a + b).
+_PROFILE_EXPONENTS = {
+    "elliptic": (0.55, 0.55),
+    "ovate": (0.45, 0.85),
+    "lanceolate": (0.5, 1.1),
+    "obovate": (0.85, 0.45),
+    "lobed": (0.6, 0.6),
+    "serrated": (0.55, 0.7),
+}
+# Width as a fraction of length; at most 0.7 so the longest Feret diameter is the midrib.
+_WIDTH_RATIO = {
+    "elliptic": (0.35, 0.55),
+    "ovate": (0.4, 0.6),
+    "lanceolate": (0.15, 0.28),
+    "obovate": (0.38, 0.55),
+    "lobed": (0.5, 0.7),
+    "serrated": (0.3, 0.5),
+}
+_SHAPE_WEIGHTS = np.array([0.22, 0.2, 0.16, 0.14, 0.12, 0.16])
+# Pressed-leaf colours (RGB): brown, dark brown, olive, dull green, and (rarely) bright green.
+_LEAF_PALETTE = np.array([[122, 88, 52], [84, 62, 42], [112, 108, 58], [86, 108, 64], [66, 148, 56]], dtype=np.float32)
+_LEAF_PALETTE_WEIGHTS = np.array([0.3, 0.18, 0.24, 0.23, 0.05])
+_INK_COLOURS = np.array([[30, 30, 35], [25, 40, 110], [150, 35, 40], [95, 45, 120]], dtype=np.float32)
+_CHART_COLOURS = np.array(
+    [
+        [40, 40, 40],
+        [120, 120, 120],
+        [200, 200, 200],
+        [245, 245, 245],
+        [180, 40, 40],
+        [60, 140, 60],
+        [50, 60, 160],
+        [230, 200, 40],
+        [200, 110, 40],
+        [90, 60, 40],
+        [60, 160, 170],
+        [170, 60, 140],
+    ],
+    dtype=np.float32,
+)
+_SYLLABLES = ("ca", "ra", "lo", "phy", "ta", "si", "nus", "ae", "ri", "mo", "ne", "flo", "us", "la", "gen", "ti")
+
+
+@dataclass(frozen=True)
+class SyntheticSheet:
+    """A generated sheet: RGB image, uint16 leaf instance labels and one row per visible leaf."""
+
+    image: np.ndarray
+    labels: np.ndarray
+    leaves: pd.DataFrame
+    px_per_mm: float
+
+
+@dataclass
+class _Leaf:
+    outline: np.ndarray  # closed polygon in sheet px (x, y)
+    flap: np.ndarray | None  # folded-over part in sheet px, drawn on top of the blade
+    base: np.ndarray
+    angle: float
+    shape: str
+    length_px: float
+    width_px: float
+    colour: np.ndarray
+    petiole: np.ndarray | None = None
+    damage: list[str] = field(default_factory=list)
+    erasers: list[np.ndarray] = field(default_factory=list)  # polygons cut out of the blade
+
+
+def leaf_outline(shape: str, length_px: float, width_px: float, rng: np.random.Generator) -> np.ndarray:
+    """Return a closed leaf outline (N, 2) in the leaf frame, in px.
+
+    The base is at (0, 0), the tip at (length_px, 0) and the midrib on y = 0; the
+    outline's extent is exactly length_px along the midrib and width_px across it.
+    """
+    t = np.linspace(0.0, 1.0, 241)
+    a, b = (e * rng.uniform(0.85, 1.15) for e in _PROFILE_EXPONENTS[shape])
+    profile = t**a * (1.0 - t) ** b
+    profile /= profile.max()
+    if shape == "lobed":
+        n_lobes = int(rng.integers(2, 5))
+        depth = rng.uniform(0.3, 0.5)
+        profile = profile * (1.0 - depth * np.sin(np.pi * n_lobes * t) ** 2)
+    elif shape == "serrated":
+        n_teeth = int(rng.integers(14, 28))
+        profile = profile * (1.0 + rng.uniform(0.05, 0.1) * ((t * n_teeth) % 1.0))
+    upper = profile * rng.uniform(0.9, 1.0)
+    lower = -profile * rng.uniform(0.9, 1.0)
+    y_scale = width_px / (upper.max() - lower.min())
+    x = t * length_px
+    return np.concatenate(
+        [np.stack([x, upper * y_scale], axis=1), np.stack([x[::-1], lower[::-1] * y_scale], axis=1)[1:-1]]
+    )
+
+
+def rasterize_polygon(polygon: np.ndarray, shape: tuple[int, int], origin: np.ndarray | None = None) -> np.ndarray:
+    """Return a uint8 mask of `shape` with 1 inside `polygon` (px, pixel centres at integers)."""
+    mask = np.zeros(shape, np.uint8)
+    offset = np.zeros(2) if origin is None else origin
+    points = np.round((polygon - offset) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [points], 1, lineType=cv2.LINE_8, shift=4)
+    return mask
+
+
+def _to_sheet(points: np.ndarray, base: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return points @ np.array([[c, s], [-s, c]]) + base
+
+
+def _clip_half_plane(polygon: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
+    """Sutherland-Hodgman clip of a polygon to {p : p . normal <= offset}."""
+    kept = []
+    side = polygon @ normal - offset
+    for i in range(len(polygon)):
+        j = i - 1
+        if (side[i] <= 0) != (side[j] <= 0):
+            frac = side[j] / (side[j] - side[i])
+            kept.append(polygon[j] + frac * (polygon[i] - polygon[j]))
+        if side[i] <= 0:
+            kept.append(polygon[i])
+    return np.array(kept).reshape(-1, 2)
+
+
+def _jagged_blob(centre: np.ndarray, radius: float, rng: np.random.Generator, roughness: float) -> np.ndarray:
+    angles = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(9, 16))))
+    radii = radius * rng.uniform(1 - roughness, 1 + roughness, len(angles))
+    return centre + np.stack([np.cos(angles) * radii, np.sin(angles) * radii], axis=1)
+
+
+def _make_leaf(rng: np.random.Generator, base: np.ndarray, angle: float, px_per_mm: float, damage_rate: float) -> _Leaf:
+    shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
+    length = float(np.exp(rng.uniform(np.log(35.0), np.log(115.0))) * px_per_mm)
+    width = float(length * rng.uniform(*_WIDTH_RATIO[shape]))
+    local = leaf_outline(shape, length, width, rng)
+    colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
+    colour = np.clip(colour * rng.uniform(0.85, 1.15) + rng.normal(0, 6, 3), 20, 235)
+    leaf = _Leaf(_to_sheet(local, base, angle), None, base, angle, shape, length, width, colour)
+    if rng.random() < damage_rate * 0.5:
+        # Fold the apical part back over the blade along a slightly tilted line.
+        tilt = rng.uniform(-0.35, 0.35)
+        normal = np.array([np.cos(tilt), np.sin(tilt)])
+        offset = rng.uniform(0.55, 0.85) * length
+        kept = _clip_half_plane(local, normal, offset)
+        flap = _clip_half_plane(local, -normal, -offset)
+        if len(kept) >= 3 and len(flap) >= 3:
+            flap = flap - 2.0 * (flap @ normal - offset)[:, None] * normal
+            leaf.outline = _to_sheet(kept, base, angle)
+            leaf.flap = _to_sheet(flap, base, angle)
+            leaf.damage.append("folded")
+    if rng.random() < damage_rate * 0.6:
+        margin_point = local[int(rng.integers(20, len(local) - 20))]
+        bite = _jagged_blob(margin_point, rng.uniform(0.25, 0.5) * width, rng, 0.45)
+        leaf.erasers.append(_to_sheet(bite, base, angle))
+        leaf.damage.append("torn")
+    if rng.random() < damage_rate * 0.7:
+        for _ in range(int(rng.integers(1, 6))):
+            centre = np.array([rng.uniform(0.2, 0.8) * length, rng.uniform(-0.2, 0.2) * width])
+            hole = _jagged_blob(centre, rng.uniform(0.04, 0.1) * width + 1.5, rng, 0.3)
+            leaf.erasers.append(_to_sheet(hole, base, angle))
+        leaf.damage.append("insect_damage")
+    return leaf
+
+
+def _on_image(points: np.ndarray, height: int, width: int) -> bool:
+    y0, y1, x0, x1 = _box(points, 0, height, width)
+    return y1 > y0 and x1 > x0
+
+
+def _box(points: np.ndarray, pad: int, height: int, width: int) -> tuple[int, int, int, int]:
+    """Integer (y0, y1, x0, x1) around points, padded, clipped to the image."""
+    x0, y0 = np.floor(points.min(axis=0)).astype(int) - pad
+    x1, y1 = np.ceil(points.max(axis=0)).astype(int) + pad + 1
+    return max(y0, 0), min(y1, height), max(x0, 0), min(x1, width)
+
+
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], cell: float) -> np.ndarray:
+    """Zero-mean, unit-range low-frequency noise of `shape` with features of about `cell` px."""
+    small = rng.uniform(-1, 1, (max(2, int(shape[0] / cell) + 2), max(2, int(shape[1] / cell) + 2)))
+    return cv2.resize(small.astype(np.float32), (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC)
+
+
+def _blend(image: np.ndarray, alpha: np.ndarray, colour: np.ndarray | float, box: tuple[int, int, int, int]) -> None:
+    y0, y1, x0, x1 = box
+    a = alpha[..., None]
+    image[y0:y1, x0:x1] = image[y0:y1, x0:x1] * (1 - a) + np.asarray(colour, np.float32) * a
+
+
+class _SheetPainter:
+    """Draws the sheet's layers in order onto a float RGB image and records what covers leaves."""
+
+    def __init__(self, rng: np.random.Generator, height: int, width: int):
+        self.rng, self.height, self.width = rng, height, width
+        self.image = np.zeros((height, width, 3), np.float32)
+        self.cover = np.zeros((height, width), bool)
+
+    def paper(self, paper_box: tuple[int, int, int, int]) -> np.ndarray:
+        rng = self.rng
+        tone = np.array([236, 228, 208], np.float32) * rng.uniform(0.95, 1.02) + rng.normal(0, 2, 3)
+        border = rng.uniform(8, 28)
+        self.image[:] = border + rng.normal(0, 2.0, (self.height, self.width, 1)).astype(np.float32)
+        y0, y1, x0, x1 = paper_box
+        fibres = 4.0 * _smooth_noise(rng, (y1 - y0, x1 - x0), 6) + 3.0 * _smooth_noise(rng, (y1 - y0, x1 - x0), 60)
+        self.image[y0:y1, x0:x1] = tone + fibres[..., None]
+        return tone
+
+    def polyline(self, points: np.ndarray, colour: np.ndarray, thickness: float) -> None:
+        pts = np.round(points * 16).astype(np.int32)
+        cv2.polylines(
+            self.image, [pts], False, tuple(float(c) for c in colour), max(1, round(thickness)), cv2.LINE_AA, shift=4
+        )
+
+    def rectangle(self, corners: np.ndarray, colour: np.ndarray, alpha: float, covers: bool) -> None:
+        if not _on_image(corners, self.height, self.width):
+            return
+        box = _box(corners, 1, self.height, self.width)
+        mask = rasterize_polygon(corners, (box[1] - box[0], box[3] - box[2]), np.array([box[2], box[0]]))
+        if covers:
+            self.cover[box[0] : box[1], box[2] : box[3]] |= mask.astype(bool)
+        soft = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6) * alpha
+        _blend(self.image, soft, colour, box)
+
+    def text(
+        self, origin: tuple[float, float], text: str, height_px: float, colour: np.ndarray, handwritten: bool
+    ) -> None:
+        font = cv2.FONT_HERSHEY_SCRIPT_SIMPLEX if handwritten else cv2.FONT_HERSHEY_SIMPLEX
+        scale = max(height_px / 22.0, 0.2)
+        (text_w, text_h), descent = cv2.getTextSize(text, font, scale, 1)
+        x0, y0 = round(origin[0]), round(origin[1]) - text_h - 2
+        box = (max(y0, 0), min(y0 + text_h + descent + 4, self.height), max(x0, 0), min(x0 + text_w + 2, self.width))
+        if box[1] <= box[0] or box[3] <= box[2]:
+            return
+        # putText draws on 8-bit images only: draw coverage, then blend the ink.
+        coverage = np.zeros((text_h + descent + 4, text_w + 2), np.uint8)
+        cv2.putText(coverage, text, (0, text_h + 2), font, scale, 255, 1, cv2.LINE_AA)
+        coverage = coverage[box[0] - y0 : box[1] - y0, box[2] - x0 : box[3] - x0]
+        _blend(self.image, coverage.astype(np.float32) / 255.0, colour, box)
+
+
+def _rect(x: float, y: float, w: float, h: float) -> np.ndarray:
+    return np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+
+
+def _words(rng: np.random.Generator, n: int) -> str:
+    return " ".join(
+        "".join(rng.choice(_SYLLABLES, int(rng.integers(1, 4)))).capitalize()
+        if k == 0
+        else "".join(rng.choice(_SYLLABLES, int(rng.integers(1, 4))))
+        for k in range(n)
+    )
+
+
+def _place_items(rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float) -> list[tuple[str, np.ndarray]]:
+    """Choose non-overlapping rectangles (sheet px) for labels, ruler, barcode, chart, stamps and capsule."""
+    y0, y1, x0, x1 = paper
+    wanted = [("label", rng.uniform(95, 130), rng.uniform(55, 80), "bottom_right")]
+    if rng.random() < 0.6:
+        wanted.append(("slip", rng.uniform(60, 90), rng.uniform(20, 32), "any"))
+    if rng.random() < 0.85:
+        vertical = rng.random() < 0.35
+        wanted.append(
+            (
+                "ruler",
+                *((rng.uniform(12, 16), 150.0) if vertical else (150.0, rng.uniform(12, 16))),
+                "left" if vertical else "bottom",
+            )
+        )
+    wanted.append(("barcode", rng.uniform(40, 55), rng.uniform(14, 20), "top"))
+    if rng.random() < 0.7:
+        wanted.append(("chart", rng.uniform(85, 120), rng.uniform(14, 20), "any"))
+    if rng.random() < 0.3:
+        wanted.append(("capsule", rng.uniform(50, 80), rng.uniform(40, 60), "top"))
+    for _ in range(int(rng.integers(1, 3))):
+        size = rng.uniform(18, 32)
+        wanted.append(("stamp", size, size * rng.choice([1.0, 0.6]), "any"))
+    placed: list[tuple[str, np.ndarray]] = []
+    margin = 6 * mm
+    for kind, w_mm, h_mm, where in wanted:
+        w, h = w_mm * mm, h_mm * mm
+        for _ in range(30):
+            x = rng.uniform(x0 + margin, max(x0 + margin + 1, x1 - margin - w))
+            y = rng.uniform(y0 + margin, max(y0 + margin + 1, y1 - margin - h))
+            if where == "bottom_right":
+                x, y = x1 - margin - w - rng.uniform(0, 15 * mm), y1 - margin - h - rng.uniform(0, 15 * mm)
+            elif where == "bottom":
+                y = y1 - margin - h - rng.uniform(0, 10 * mm)
+            elif where == "left":
+                x = x0 + margin + rng.uniform(0, 10 * mm)
+            elif where == "top":
+                y = y0 + margin + rng.uniform(0, 25 * mm)
+            rect = _rect(x, y, w, h)
+            if all(not _overlaps(rect, other) for _, other in placed):
+                placed.append((kind, rect))
+                break
+    return placed
+
+
+def _overlaps(a: np.ndarray, b: np.ndarray, gap: float = 4.0) -> bool:
+    return not (
+        a[:, 0].max() + gap < b[:, 0].min()
+        or b[:, 0].max() + gap < a[:, 0].min()
+        or a[:, 1].max() + gap < b[:, 1].min()
+        or b[:, 1].max() + gap < a[:, 1].min()
+    )
+
+
+def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, paper_tone: np.ndarray) -> None:
+    rng = painter.rng
+    x, y = rect[0]
+    w, h = rect[2] - rect[0]
+    if kind in ("label", "slip", "capsule"):
+        tone = np.clip(paper_tone + rng.normal(8, 6, 3), 0, 255) if kind != "capsule" else paper_tone * 0.97
+        painter.rectangle(rect, tone, 1.0, covers=True)
+        painter.polyline(np.vstack([rect, rect[:1]]), paper_tone * 0.8, 1)
+        if kind == "capsule":
+            painter.polyline(np.array([rect[0], [x + w / 2, y + 0.45 * h], rect[1]]), paper_tone * 0.75, 1)
+            return
+        line_h = rng.uniform(2.5, 3.8) * mm
+        ink = _INK_COLOURS[int(rng.integers(0, 2))]
+        for row in range(int(h // (line_h * 1.7))):
+            handwritten = kind == "slip" or rng.random() < 0.35
+            baseline = y + (row + 1) * line_h * 1.7
+            painter.text(
+                (x + 3 * mm, baseline),
+                _words(rng, int(rng.integers(2, 6))),
+                line_h,
+                _INK_COLOURS[int(rng.integers(0, 2))] if handwritten else ink,
+                handwritten,
+            )
+    elif kind == "ruler":
+        painter.rectangle(
+            rect, np.array([238, 232, 205]) * rng.uniform(0.93, 1.03) + rng.normal(0, 2, 3), 1.0, covers=True
+        )
+        along_x = w > h
+        long_side = w if along_x else h
+        ink = np.array([25, 25, 25], np.float32)
+        for tick in range(int(long_side / mm) - 2):
+            pos = (tick + 1) * mm
+            depth = (0.45 if tick % 10 == 9 else 0.3 if tick % 5 == 4 else 0.18) * (h if along_x else w)
+            start = np.array([x + pos, y]) if along_x else np.array([x, y + pos])
+            end = start + (np.array([0, depth]) if along_x else np.array([depth, 0]))
+            painter.polyline(np.array([start, end]), ink, 1)
+            if tick % 10 == 9 and along_x:
+                painter.text((x + pos - 1.5 * mm, y + 0.85 * h), str((tick + 1) // 10), 0.3 * h, ink, False)
+    elif kind == "barcode":
+        painter.rectangle(rect, np.array([250, 250, 248]), 1.0, covers=True)
+        bar_x = x + 2 * mm
+        while bar_x < x + w - 3 * mm:
+            bar_w = rng.choice([0.3, 0.6, 0.9]) * mm
+            if rng.random() < 0.55:
+                painter.rectangle(_rect(bar_x, y + 1.5 * mm, bar_w, h - 5.5 * mm), np.zeros(3), 1.0, covers=True)
+            bar_x += bar_w
+        painter.text(
+            (x + 3 * mm, y + h - 1 * mm), "".join(rng.choice(list("0123456789"), 10)), 2.8 * mm, np.zeros(3), False
+        )
+    elif kind == "chart":
+        painter.rectangle(rect, np.array([30, 30, 30]), 1.0, covers=True)
+        colours = _CHART_COLOURS[rng.permutation(len(_CHART_COLOURS))[: int(rng.integers(6, 12))]]
+        if not any((c == _CHART_COLOURS[5]).all() for c in colours):
+            colours[0] = _CHART_COLOURS[5]  # a green patch is always there, as on real charts
+        patch = (w - 2 * mm) / len(colours)
+        for k, colour in enumerate(colours):
+            painter.rectangle(_rect(x + mm + k * patch, y + mm, patch * 0.9, h - 2 * mm), colour, 1.0, covers=True)
+    elif kind == "stamp":
+        ink = _INK_COLOURS[int(rng.integers(1, 4))]
+        centre = (round(x + w / 2), round(y + h / 2))
+        if w == h:
+            cv2.circle(
+                painter.image,
+                centre,
+                round(w / 2),
+                tuple(float(c) * 1.0 for c in ink),
+                max(1, round(0.6 * mm)),
+                cv2.LINE_AA,
+            )
+        else:
+            painter.polyline(np.vstack([rect, rect[:1]]), ink, max(1, 0.6 * mm))
+        painter.text((x + 0.15 * w, y + 0.6 * h), _words(rng, 1).upper()[:8], 0.22 * h, ink, False)
+
+
+def _grow_stem(
+    rng: np.random.Generator,
+    start: np.ndarray,
+    heading: float,
+    n_segments: int,
+    segment: float,
+    paper: tuple[int, int, int, int],
+) -> np.ndarray:
+    """A stem polyline that wanders upward and stops at the paper's edge."""
+    y0, y1, x0, x1 = paper
+    points = [start]
+    for _ in range(n_segments):
+        heading += rng.normal(0, 0.12)
+        step = points[-1] + segment * np.array([np.cos(heading), np.sin(heading)])
+        if not (x0 <= step[0] < x1 and y0 <= step[1] < y1):
+            break
+        points.append(step)
+    return np.array(points)
+
+
+def _layout_plant(
+    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, damage_rate: float
+) -> tuple[list[np.ndarray], list[_Leaf]]:
+    """Return stems (polylines) and leaves (with their petioles) of one plant, in sheet px."""
+    y0, y1, x0, x1 = paper
+    paper_w, paper_h = x1 - x0, y1 - y0
+    near_side = rng.random() < 0.2
+    x_frac = rng.choice([rng.uniform(0.08, 0.16), rng.uniform(0.84, 0.92)]) if near_side else rng.uniform(0.25, 0.7)
+    start = np.array([x0 + x_frac * paper_w, y1 - rng.uniform(0.04, 0.14) * paper_h])
+    segment = rng.uniform(10, 16) * mm
+    height = rng.uniform(0.5, 0.85) * paper_h
+    main = _grow_stem(rng, start, -np.pi / 2 + rng.normal(0, 0.15), int(height / segment), segment, paper)
+    stems = [main]
+    if rng.random() < 0.5 and len(main) > 6:
+        fork = int(rng.integers(len(main) // 3, 2 * len(main) // 3))
+        side = rng.choice([-1, 1])
+        stems.append(
+            _grow_stem(
+                rng,
+                main[fork],
+                -np.pi / 2 + side * rng.uniform(0.4, 0.8),
+                int(rng.integers(3, max(4, len(main) - fork))),
+                segment,
+                paper,
+            )
+        )
+    leaves = []
+    for stem in stems:
+        side = rng.choice([-1, 1])
+        step = int(rng.integers(1, 3))
+        for k in range(1, len(stem), step):
+            direction = stem[k] - stem[k - 1]
+            heading = np.arctan2(direction[1], direction[0])
+            if k + step >= len(stem):
+                leaf_heading = heading + rng.normal(0, 0.2)  # terminal leaf
+            else:
+                leaf_heading = heading + side * rng.uniform(0.6, 1.3)
+                side = -side
+            petiole_len = rng.uniform(3, 14) * mm
+            leaf_dir = np.array([np.cos(leaf_heading), np.sin(leaf_heading)])
+            bend = np.array([-leaf_dir[1], leaf_dir[0]]) * rng.normal(0, 0.15) * petiole_len
+            base = stem[k] + leaf_dir * petiole_len
+            leaf = _make_leaf(rng, base, leaf_heading, mm, damage_rate)
+            leaf.petiole = np.array([stem[k], stem[k] + leaf_dir * petiole_len / 2 + bend / 2, base])
+            leaves.append(leaf)
+    return stems, leaves
+
+
+def _leaf_layers(leaf: _Leaf, rng: np.random.Generator, mm: float, height: int, width: int) -> dict:
+    """Rasterize a leaf near its own box: blade and flap masks, colour patch, box and whether it was clipped."""
+    points = leaf.outline if leaf.flap is None else np.vstack([leaf.outline, leaf.flap])
+    box = _box(points, 2, height, width)
+    clipped = points.min() < 0 or points[:, 0].max() > width - 1 or points[:, 1].max() > height - 1
+    origin = np.array([box[2], box[0]], np.float64)
+    size = (box[1] - box[0], box[3] - box[2])
+    blade = rasterize_polygon(leaf.outline, size, origin)
+    flap = rasterize_polygon(leaf.flap, size, origin) if leaf.flap is not None else np.zeros(size, np.uint8)
+    for eraser in leaf.erasers:
+        hole = rasterize_polygon(eraser, size, origin).astype(bool)
+        blade[hole] = 0
+        flap[hole] = 0
+    texture = 1.0 + 0.12 * _smooth_noise(rng, size, 3 * mm) + 0.05 * _smooth_noise(rng, size, 0.8 * mm)
+    patch = leaf.colour[None, None, :] * texture[..., None]
+    dist = cv2.distanceTransform(blade, cv2.DIST_L2, 3)
+    patch *= (1.0 - 0.25 * np.exp(-dist / (1.2 * mm)))[..., None]
+    vein_colour = tuple(float(c) for c in np.clip(leaf.colour * rng.choice([0.72, 1.3]), 0, 255))
+    tip = leaf.base + leaf.length_px * np.array([np.cos(leaf.angle), np.sin(leaf.angle)])
+    _draw_line(patch, [leaf.base - origin, tip - origin], vein_colour, max(1, round(0.5 * mm)))
+    for t in np.linspace(0.12, 0.85, int(rng.integers(4, 9))):
+        for sign in (-1, 1):
+            start = np.array([t * leaf.length_px, 0.0])
+            spread = rng.uniform(0.6, 1.0)
+            end = start + leaf.width_px * 0.55 * np.array([spread, sign * 1.0])
+            _draw_line(
+                patch,
+                [
+                    _to_sheet(start[None], leaf.base, leaf.angle)[0] - origin,
+                    _to_sheet(end[None], leaf.base, leaf.angle)[0] - origin,
+                ],
+                vein_colour,
+                1,
+            )
+    return {
+        "blade": blade,
+        "flap": flap,
+        "patch": patch,
+        "box": box,
+        "clipped": bool(clipped),
+        "full_area": int(np.count_nonzero(blade | flap)),
+    }
+
+
+def _draw_line(image: np.ndarray, points: list[np.ndarray], colour: tuple, thickness: int) -> None:
+    pts = np.round(np.array(points) * 16).astype(np.int32)
+    cv2.polylines(image, [pts], False, colour, thickness, cv2.LINE_AA, shift=4)
+
+
+def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_rate: float = 0.25) -> SyntheticSheet:
+    """Generate sheet `index` of the demo with `seed`: same arguments, same sheet bit for bit.
+
+    `damage_rate` scales how often a leaf is folded, torn or insect-eaten.
+    Leaf rows give true length and width in mm (the unfolded, undamaged blade),
+    `px_per_mm`, and `intact` with the `reason` when it is not.
+    """
+    rng = np.random.default_rng([seed, index])
+    painter = _SheetPainter(rng, height_px, width_px)
+    if rng.random() < 0.5:
+        top, bottom = (int(rng.uniform(0.01, 0.04) * height_px) for _ in range(2))
+        left, right = (int(rng.uniform(0.01, 0.05) * width_px) for _ in range(2))
+        paper = (top, height_px - bottom, left, width_px - right)
+    else:
+        paper = (0, height_px, 0, width_px)
+    mm = (paper[1] - paper[0]) / PAPER_HEIGHT_MM
+    paper_tone = painter.paper(paper)
+    items = _place_items(rng, paper, mm)
+    stems, leaves = _layout_plant(rng, paper, mm, damage_rate)
+    # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
+    leaves = [
+        leaf for leaf in leaves if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
+    ]
+    leaves = [leaf for leaf in leaves if _on_image(leaf.outline, height_px, width_px)]
+
+    woody = rng.random() < 0.6
+    stem_colour = (np.array([92, 66, 44]) if woody else np.array([96, 112, 62])) * rng.uniform(0.85, 1.1)
+    stem_width = (rng.uniform(1.5, 2.6) if woody else rng.uniform(0.8, 1.5)) * mm
+    for stem in stems:
+        painter.polyline(stem, stem_colour, stem_width)
+    for leaf in leaves:
+        painter.polyline(leaf.petiole, leaf.colour * 0.85, max(1.0, 0.7 * mm))
+
+    labels = np.zeros((height_px, width_px), np.uint16)
+    layers = []
+    for z in rng.permutation(len(leaves)):
+        layer = _leaf_layers(leaves[z], rng, mm, height_px, width_px)
+        y0, y1, x0, x1 = layer["box"]
+        for mask, colour_scale in ((layer["blade"], 1.0), (layer["flap"], 1.22)):
+            if mask.any():
+                alpha = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 0.6)
+                patch = layer["patch"] * colour_scale + (18.0 if colour_scale > 1 else 0.0)
+                region = painter.image[y0:y1, x0:x1]
+                region[:] = region * (1 - alpha[..., None]) + patch * alpha[..., None]
+                labels[y0:y1, x0:x1][mask.astype(bool)] = z + 1
+        layers.append((z, layer))
+
+    for stem in stems:
+        for _ in range(int(rng.integers(1, 3))):
+            _strip(painter, rng, stem[int(rng.integers(1, len(stem)))], stem, mm)
+    for leaf in rng.permutation(len(leaves))[: int(rng.integers(0, 3))]:
+        _strip(
+            painter,
+            rng,
+            leaves[leaf].base
+            + 0.5 * leaves[leaf].length_px * np.array([np.cos(leaves[leaf].angle), np.sin(leaves[leaf].angle)]),
+            None,
+            mm,
+            heading=leaves[leaf].angle + np.pi / 2 + rng.normal(0, 0.3),
+        )
+    for kind, rect in items:
+        _draw_item(painter, kind, rect, mm, paper_tone)
+
+    leaves_only = labels.copy()
+    labels[painter.cover] = 0
+    rows, new_ids = [], np.zeros(len(leaves) + 1, np.uint16)
+    for z, layer in sorted(layers, key=lambda item: item[0]):
+        y0, y1, x0, x1 = layer["box"]
+        own = (layer["blade"] | layer["flap"]).astype(bool)
+        visible = int(np.count_nonzero(labels[y0:y1, x0:x1] == z + 1))
+        if visible == 0:
+            continue
+        reasons = list(leaves[z].damage)
+        if layer["clipped"]:
+            reasons.append("cut_by_edge")
+        if np.any(own & (leaves_only[y0:y1, x0:x1] != z + 1)):
+            reasons.append("overlapped")
+        if np.any(own & painter.cover[y0:y1, x0:x1]):
+            reasons.append("covered")
+        new_ids[z + 1] = len(rows) + 1
+        rows.append(
+            {
+                "leaf_id": len(rows) + 1,
+                "shape": leaves[z].shape,
+                "intact": not reasons,
+                "reason": ";".join(sorted(reasons)),
+                "length_mm": round(leaves[z].length_px / mm, 3),
+                "width_mm": round(leaves[z].width_px / mm, 3),
+                "px_per_mm": round(mm, 6),
+                "visible_fraction": round(visible / max(layer["full_area"], 1), 4),
+            }
+        )
+    labels = new_ids[labels]
+
+    _finish(painter, rng)
+    image = np.clip(np.round(painter.image), 0, 255).astype(np.uint8)
+    columns = ["leaf_id", "shape", "intact", "reason", "length_mm", "width_mm", "px_per_mm", "visible_fraction"]
+    return SyntheticSheet(image, labels, pd.DataFrame(rows, columns=columns), float(mm))
+
+
+def _strip(
+    painter: _SheetPainter,
+    rng: np.random.Generator,
+    centre: np.ndarray,
+    stem: np.ndarray | None,
+    mm: float,
+    heading: float | None = None,
+) -> None:
+    """A paper strip (opaque, covers leaves) or clear tape (leaves stay visible) across a stem or blade."""
+    if heading is None:
+        nearest = int(np.argmin(np.linalg.norm(stem - centre, axis=1)))
+        direction = stem[min(nearest, len(stem) - 1)] - stem[max(nearest - 1, 0)]
+        heading = np.arctan2(direction[1], direction[0]) + np.pi / 2
+    length, breadth = rng.uniform(14, 28) * mm, rng.uniform(3, 6) * mm
+    local = _rect(-length / 2, -breadth / 2, length, breadth)
+    corners = _to_sheet(local, centre, heading)
+    if rng.random() < 0.6:
+        painter.rectangle(corners, np.array([242, 238, 226]) + rng.normal(0, 4, 3), 1.0, covers=True)
+    else:
+        painter.rectangle(corners, np.array([235, 225, 170]), 0.35, covers=False)
+
+
+def _finish(painter: _SheetPainter, rng: np.random.Generator) -> None:
+    """Uneven scanner lighting, optics blur and sensor noise over the whole sheet."""
+    height, width = painter.height, painter.width
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    xx, yy = xx / width - 0.5, yy / height - 0.5
+    light = 1.0 + rng.uniform(-0.08, 0.08) * xx + rng.uniform(-0.08, 0.08) * yy - rng.uniform(0, 0.12) * (xx**2 + yy**2)
+    painter.image *= light[..., None]
+    painter.image[:] = cv2.GaussianBlur(painter.image, (0, 0), 0.5)
+    painter.image += rng.normal(0, 1.8, painter.image.shape).astype(np.float32)
+
+
+def demo_sheets(n_train: int, n_test: int) -> pd.DataFrame:
+    """The demo's sheets: sample name, split and generator index (test indices start at TEST_INDEX_OFFSET).
+
+    Train and test indices never meet, so changing one split's size leaves the other's sheets as they were.
+    """
+    rows = [{"sample": f"train_{i:04d}", "split": "train", "index": i} for i in range(n_train)]
+    rows += [{"sample": f"test_{i:04d}", "split": "test", "index": TEST_INDEX_OFFSET + i} for i in range(n_test)]
+    return pd.DataFrame(rows)

@@ -1,0 +1,154 @@
+from functools import cache
+from pathlib import Path
+
+# The herbarium_leaves package must be installed where Snakemake and its jobs run
+# (README: pip install -e .).
+from herbarium_leaves.config import ConfigError, load_schema, validate_config
+from herbarium_leaves.ingest import (
+    SPLITS,
+    assign_splits,
+    coco_samples,
+    folder_samples,
+    read_coco,
+    read_leaves_csv,
+    splits_from_column,
+)
+from herbarium_leaves.sheet_io import InputError
+from herbarium_leaves.synthetic import demo_sheets
+
+try:
+    config.update(
+        validate_config(
+            config, load_schema(Path(workflow.basedir, "schemas/config.schema.yaml"))
+        )
+    )
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
+
+wildcard_constraints:
+    split="|".join(SPLITS),
+    sample=r"(?!\.)[^/\\]+",
+
+
+@cache
+def get_sample_table():
+    """Every sheet with its split and where it comes from (index, image, mask, COCO entry)."""
+    data = config["data"]
+    split = data["split"]
+    try:
+        if data["source"] == "synthetic":
+            synthetic = data["synthetic"]
+            return demo_sheets(synthetic["n_train"], synthetic["n_test"])
+        if data["source"] == "folder":
+            table = folder_samples(data["folder"]["images"], data["folder"]["masks"])
+            leaves_csv = data["folder"]["leaves_csv"]
+            if split["column"]:
+                if not leaves_csv:
+                    raise ConfigError(
+                        "config key 'data.split.column' needs 'data.folder.leaves_csv'"
+                    )
+                splits = splits_from_column(
+                    read_leaves_csv(leaves_csv), split["column"], leaves_csv
+                )
+            source = leaves_csv
+        else:
+            annotations = data["coco"]["annotations"]
+            table = coco_samples(
+                read_coco(annotations), data["coco"]["images"], annotations
+            )
+            if split["column"]:
+                splits = splits_from_column(table, split["column"], annotations)
+            source = annotations
+        if not split["column"]:
+            splits = assign_splits(
+                list(table["sample"]), split["test_fraction"], split["seed"]
+            )
+        missing = sorted(set(table["sample"]) - set(splits))
+        if missing:
+            raise InputError(source, f"sample {missing[0]} has no split")
+        return table.assign(split=table["sample"].map(splits))
+    except (InputError, ConfigError) as error:
+        raise WorkflowError(str(error)) from None
+
+
+def get_samples(split):
+    """Names of the sheets in a split."""
+    table = get_sample_table()
+    return list(table.loc[table["split"] == split, "sample"])
+
+
+def get_sample_entry(wildcards):
+    """The sample table's row of a sheet, as a dict."""
+    table = get_sample_table()
+    row = table[
+        (table["sample"] == wildcards.sample) & (table["split"] == wildcards.split)
+    ]
+    if row.empty:
+        raise WorkflowError(f"no sheet {wildcards.sample} in split {wildcards.split}")
+    return row.iloc[0].to_dict()
+
+
+def get_demo_index(wildcards):
+    """Generator index of a demo sheet."""
+    return int(get_sample_entry(wildcards)["index"])
+
+
+def get_ingest_input(wildcards):
+    """A user's sheet: its image and mask (folder) or the COCO file, and the leaves CSV."""
+    entry = get_sample_entry(wildcards)
+    data = config["data"]
+    inputs = {"image": entry["image"]}
+    if data["source"] == "folder":
+        if entry["mask"]:
+            inputs["mask"] = entry["mask"]
+        if data["folder"]["leaves_csv"]:
+            inputs["leaves_csv"] = data["folder"]["leaves_csv"]
+    else:
+        inputs["annotations"] = data["coco"]["annotations"]
+    return inputs
+
+
+def get_coco_entry(wildcards):
+    """The COCO image entry of a sheet (id, size, resolved path); None for the folder form."""
+    if config["data"]["source"] != "coco":
+        return None
+    entry = get_sample_entry(wildcards)
+    return {
+        "image_id": int(entry["image_id"]),
+        "file_name": str(entry["file_name"]),
+        "height": int(entry["height"]),
+        "width": int(entry["width"]),
+        "image": str(entry["image"]),
+    }
+
+
+def get_split_files(kind, extension):
+    """Input function: one file per sheet of the wildcard's split under results/data."""
+
+    def files(wildcards):
+        return [
+            f"results/data/{wildcards.split}/{kind}/{sample}.{extension}"
+            for sample in get_samples(wildcards.split)
+        ]
+
+    return files
+
+
+def get_resized_output():
+    """Every sheet's image, labels and size record at the working resolution."""
+    return [
+        f"results/resized/{split}/{kind}/{sample}.{extension}"
+        for split in SPLITS
+        for sample in get_samples(split)
+        for kind, extension in (("images", "png"), ("labels", "png"), ("sizes", "json"))
+    ]
+
+
+def get_final_output():
+    """What `snakemake` builds by default."""
+    return [
+        *expand("results/data/{split}/leaves.csv", split=SPLITS),
+        *expand("results/data/{split}/annotations.json", split=SPLITS),
+        *get_resized_output(),
+    ]
