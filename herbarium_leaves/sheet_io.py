@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import tempfile
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,14 +41,12 @@ class InputError(ValueError):
 
 
 @contextlib.contextmanager
-def _pixel_limit(max_pixels: int) -> Iterator[None]:
-    """Let Pillow's own decompression-bomb guard follow our limit while a file is opened."""
+def _own_size_check() -> Iterator[None]:
+    """Hand the size check to open_checked, which refuses from the header, before any decoding."""
     previous = Image.MAX_IMAGE_PIXELS
-    Image.MAX_IMAGE_PIXELS = max_pixels
+    Image.MAX_IMAGE_PIXELS = None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            yield
+        yield
     finally:
         Image.MAX_IMAGE_PIXELS = previous
 
@@ -61,17 +58,17 @@ def open_checked(path: str | Path, max_pixels: int) -> Image.Image:
         raise InputError(path, "file not found")
     if path.stat().st_size == 0:
         raise InputError(path, "file is empty (0 bytes)")
-    with _pixel_limit(max_pixels):
+    with _own_size_check():
         try:
             image = Image.open(path)
-        except Image.DecompressionBombError as error:
-            raise InputError(path, f"image too large to decode safely ({error})") from None
         except (UnidentifiedImageError, OSError) as error:
             raise InputError(path, f"not a readable image ({type(error).__name__})") from None
         width, height = image.size
         if width * height > max_pixels:
             raise InputError(
-                path, f"image is {width} x {height} px, over the limit of {max_pixels} px (data.max_image_pixels)"
+                path,
+                f"image is {width} x {height} px, over the limit of {max_pixels} px (data.max_image_pixels): "
+                "too large to decode safely",
             )
         try:
             image.load()

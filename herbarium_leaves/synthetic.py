@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import pandas as pd
+import skimage.draw
 
 PAPER_HEIGHT_MM = 420.0
 TEST_INDEX_OFFSET = 1_000_000
@@ -120,11 +121,11 @@ def leaf_outline(shape: str, length_px: float, width_px: float, rng: np.random.G
 
 
 def rasterize_polygon(polygon: np.ndarray, shape: tuple[int, int], origin: np.ndarray | None = None) -> np.ndarray:
-    """Return a uint8 mask of `shape` with 1 inside `polygon` (px, pixel centres at integers)."""
+    """Return a uint8 mask of `shape` with 1 where a pixel centre lies inside `polygon` (x, y px)."""
     mask = np.zeros(shape, np.uint8)
-    offset = np.zeros(2) if origin is None else origin
-    points = np.round((polygon - offset) * 16).astype(np.int32)
-    cv2.fillPoly(mask, [points], 1, lineType=cv2.LINE_8, shift=4)
+    local = polygon - (np.zeros(2) if origin is None else origin)
+    rows, cols = skimage.draw.polygon(local[:, 1], local[:, 0], shape)
+    mask[rows, cols] = 1
     return mask
 
 

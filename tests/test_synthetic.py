@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+
+from herbarium_leaves.measure import feret_length_width
+from herbarium_leaves.synthetic import (
+    LEAF_SHAPES,
+    TEST_INDEX_OFFSET,
+    _to_sheet,
+    demo_sheets,
+    generate_sheet,
+    leaf_outline,
+    rasterize_polygon,
+)
+
+SIZE = (512, 352)
+
+
+@pytest.fixture(scope="module")
+def sheets():
+    return [generate_sheet(3, index, *SIZE) for index in range(6)]
+
+
+def test_same_seed_and_index_give_the_same_sheet_bit_for_bit():
+    first, second = generate_sheet(7, 2, *SIZE), generate_sheet(7, 2, *SIZE)
+    assert first.image.tobytes() == second.image.tobytes()
+    assert first.labels.tobytes() == second.labels.tobytes()
+    assert first.leaves.equals(second.leaves)
+
+
+def test_other_index_or_seed_gives_another_sheet():
+    base = generate_sheet(7, 2, *SIZE).image
+    assert not np.array_equal(base, generate_sheet(7, 3, *SIZE).image)
+    assert not np.array_equal(base, generate_sheet(8, 2, *SIZE).image)
+
+
+def test_sheet_types_and_sizes(sheets):
+    for sheet in sheets:
+        assert sheet.image.shape == (*SIZE, 3) and sheet.image.dtype == np.uint8
+        assert sheet.labels.shape == SIZE and sheet.labels.dtype == np.uint16
+        assert sheet.px_per_mm == pytest.approx(sheet.leaves["px_per_mm"].iloc[0], rel=1e-5)
+
+
+@pytest.mark.parametrize("shape", LEAF_SHAPES)
+@pytest.mark.parametrize("angle", [0.0, 0.7, 2.2])
+def test_generated_leaf_measures_its_true_length_and_width(shape, angle):
+    # Large enough that the +-1 px quantization of a pixel mask stays within 2%.
+    rng = np.random.default_rng(11)
+    length, width = 400.0, 400.0 * {"lanceolate": 0.16, "lobed": 0.6}.get(shape, 0.45)
+    outline = _to_sheet(leaf_outline(shape, length, width, rng), np.array([0.0, 0.0]), angle)
+    outline -= outline.min(axis=0) - 5
+    mask = rasterize_polygon(outline, (420, 420))
+    measured_length, measured_width = feret_length_width(mask)
+    assert measured_length == pytest.approx(length, rel=0.02)
+    assert measured_width == pytest.approx(width, rel=0.02)
+
+
+def test_label_ids_match_leaf_rows(sheets):
+    for sheet in sheets:
+        ids = set(np.unique(sheet.labels)) - {0}
+        assert ids == set(sheet.leaves["leaf_id"])
+
+
+def test_intact_flags_agree_with_occlusion_and_damage(sheets):
+    leaves = 0
+    for sheet in sheets:
+        for row in sheet.leaves.itertuples():
+            leaves += 1
+            blade = sheet.labels == row.leaf_id
+            assert row.intact == (row.reason == "")
+            if row.visible_fraction < 1.0:
+                assert not row.intact
+            if row.intact:
+                assert not (blade[0].any() or blade[-1].any() or blade[:, 0].any() or blade[:, -1].any())
+    assert leaves > 30
+
+
+def test_intact_leaves_measure_their_recorded_size(sheets):
+    checked = 0
+    for sheet in sheets:
+        for row in sheet.leaves[sheet.leaves["intact"]].itertuples():
+            # Demo blades are small: acute tips lose a pixel or two to rasterization.
+            length, width = feret_length_width(sheet.labels == row.leaf_id)
+            true_length, true_width = row.length_mm * row.px_per_mm, row.width_mm * row.px_per_mm
+            assert abs(length - true_length) <= max(0.03 * true_length, 3.0)
+            assert abs(width - true_width) <= max(0.03 * true_width, 3.0)
+            checked += 1
+    assert checked >= 5
+
+
+def test_every_kind_of_damage_and_occlusion_occurs():
+    reasons = set()
+    for index in range(12):
+        for reason in generate_sheet(0, index, *SIZE).leaves["reason"]:
+            reasons.update(filter(None, reason.split(";")))
+    assert reasons == {"folded", "torn", "insect_damage", "cut_by_edge", "overlapped", "covered"}
+
+
+def test_leaves_are_darker_than_paper_but_not_black(sheets):
+    for sheet in sheets:
+        blade = sheet.labels > 0
+        leaf_tone = sheet.image[blade].mean()
+        paper_tone = np.median(sheet.image[~blade])
+        assert 40 < leaf_tone < paper_tone - 40
+
+
+def test_demo_sheets_keep_train_and_test_indices_apart():
+    table = demo_sheets(3, 2)
+    assert list(table["sample"]) == ["train_0000", "train_0001", "train_0002", "test_0000", "test_0001"]
+    assert list(table["index"]) == [0, 1, 2, TEST_INDEX_OFFSET, TEST_INDEX_OFFSET + 1]
+    assert demo_sheets(5, 2).query("split == 'test'")["index"].tolist() == [TEST_INDEX_OFFSET, TEST_INDEX_OFFSET + 1]
