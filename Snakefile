@@ -12,6 +12,8 @@ report: "report/workflow.rst"
 include: "rules/common.smk"
 include: "rules/data.smk"
 include: "rules/resize.smk"
+include: "rules/augment.smk"
+include: "rules/train.smk"
 
 
 rule all:

@@ -28,6 +28,7 @@ except ConfigError as error:
 
 wildcard_constraints:
     split="|".join(SPLITS),
+    seed=r"\d+",
     sample=r"(?!\.)[^/\\]+",
 
 
@@ -135,6 +136,32 @@ def get_split_files(kind, extension):
     return files
 
 
+def get_resized_files(split, kind):
+    """Every sheet's resized image or labels PNG in a split."""
+    return [
+        f"results/resized/{split}/{kind}/{sample}.png" for sample in get_samples(split)
+    ]
+
+
+def get_train_spec():
+    """The train settings that shape the model (threads are the rule's own)."""
+    return {key: value for key, value in config["train"].items() if key != "threads"}
+
+
+def get_train_gpus():
+    """GPUs a training job asks for: one unless it is told to use the CPU."""
+    return 0 if config["train"]["device"] == "cpu" else 1
+
+
+def get_model_output():
+    """Each seed's model files."""
+    return expand(
+        "results/models/seed{seed}/{name}",
+        seed=config["seeds"],
+        name=["model.pt", "config.json", "history.csv", "provenance.json"],
+    )
+
+
 def get_resized_output():
     """Every sheet's image, labels and size record at the working resolution."""
     return [
@@ -151,4 +178,5 @@ def get_final_output():
         *expand("results/data/{split}/leaves.csv", split=SPLITS),
         *expand("results/data/{split}/annotations.json", split=SPLITS),
         *get_resized_output(),
+        *get_model_output(),
     ]

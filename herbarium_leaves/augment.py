@@ -1,0 +1,107 @@
+"""Seeded augmentation of training patches with albumentations.
+
+Every augmented copy draws from its own random stream, derived from (run seed,
+sheet, window, copy), so the result does not depend on job order or worker count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import albumentations as A  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from herbarium_leaves.windows import pad_to_window, sheet_windows  # noqa: E402
+
+_BORDER_MODES = {"reflect": cv2.BORDER_REFLECT_101, "constant": cv2.BORDER_CONSTANT}
+_AUGMENT_STAGE = 1
+
+
+@dataclass(frozen=True)
+class AugmentSpec:
+    """How each training patch is augmented: rotation (deg), flip probabilities, brightness/contrast limits."""
+
+    copies: int = 2
+    rotation_limit: float = 30.0
+    border_mode: str = "reflect"
+    hflip_p: float = 0.5
+    vflip_p: float = 0.5
+    brightness_limit: float = 0.2
+    contrast_limit: float = 0.0
+
+
+def stream_seed(seed: int, *keys: int | str) -> int:
+    """A 32-bit seed for the random stream of (seed, keys...), stable across runs and machines."""
+    parts = [seed] + [int(hashlib.sha256(k.encode()).hexdigest()[:15], 16) if isinstance(k, str) else k for k in keys]
+    return int(np.random.SeedSequence(parts).generate_state(1)[0])
+
+
+def _pipeline(spec: AugmentSpec, seed: int) -> A.Compose:
+    transforms = [
+        A.Rotate(limit=spec.rotation_limit, border_mode=_BORDER_MODES[spec.border_mode], p=1.0),
+        A.HorizontalFlip(p=spec.hflip_p),
+        A.VerticalFlip(p=spec.vflip_p),
+    ]
+    if spec.brightness_limit or spec.contrast_limit:
+        transforms.append(
+            A.RandomBrightnessContrast(
+                brightness_limit=spec.brightness_limit, contrast_limit=spec.contrast_limit, p=1.0
+            )
+        )
+    return A.Compose(transforms, seed=seed, save_applied_params=True)
+
+
+def augment_patch(
+    image: np.ndarray, mask: np.ndarray, spec: AugmentSpec, seed: int
+) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One augmented copy of an RGB patch and its mask (nearest), with every sampled parameter.
+
+    Returns (image, mask, parameters): rotation_deg, hflip, vflip, brightness (offset as
+    a fraction of 255) and contrast (gain).
+    """
+    result = _pipeline(spec, seed)(image=image, mask=mask)
+    applied = dict(result["applied_transforms"])
+    matrix = applied["Rotate"]["matrix"]
+    colour = applied.get("RandomBrightnessContrast", {"alpha": 1.0, "beta": 0.0})
+    parameters = {
+        "rotation_deg": round(math.degrees(math.atan2(matrix[0][1], matrix[0][0])), 6),
+        "hflip": "HorizontalFlip" in applied,
+        "vflip": "VerticalFlip" in applied,
+        "brightness": round(float(colour["beta"]) / 255.0, 6),
+        "contrast": round(float(colour["alpha"]), 6),
+    }
+    return result["image"], result["mask"], parameters
+
+
+IDENTITY = {"rotation_deg": 0.0, "hflip": False, "vflip": False, "brightness": 0.0, "contrast": 1.0}
+
+
+def sheet_patches(
+    image: np.ndarray, labels: np.ndarray, sample: str, window: int, stride: int, spec: AugmentSpec, seed: int
+) -> Iterator[tuple[dict, np.ndarray, np.ndarray]]:
+    """Training patches of one sheet: every window, unaugmented (copy 0) and `spec.copies` augmented copies.
+
+    Yields (manifest row, RGB patch, 0/1 leaf mask). A sheet smaller than the window
+    is padded by reflection.
+    """
+    height, width = labels.shape
+    padded_image = pad_to_window(image, window)
+    padded_mask = pad_to_window((labels > 0).astype(np.uint8), window)
+    for y, x in sheet_windows(height, width, window, stride):
+        patch = padded_image[y : y + window, x : x + window]
+        mask = padded_mask[y : y + window, x : x + window]
+        for copy in range(spec.copies + 1):
+            if copy == 0:
+                out_image, out_mask, parameters = patch, mask, IDENTITY
+            else:
+                out_image, out_mask, parameters = augment_patch(
+                    patch, mask, spec, stream_seed(seed, sample, y, x, copy)
+                )
+            yield {"source": sample, "window_y": y, "window_x": x, "copy": copy, **parameters}, out_image, out_mask
