@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+import albumentations
+import cv2
+import numpy as np
 
-import albumentations as A  # noqa: E402
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from herbarium_leaves.windows import pad_to_window, sheet_windows  # noqa: E402
+from herbarium_leaves.windows import pad_to_window, sheet_windows
 
 _BORDER_MODES = {"reflect": cv2.BORDER_REFLECT_101, "constant": cv2.BORDER_CONSTANT}
 _AUGMENT_STAGE = 1
@@ -43,19 +40,19 @@ def stream_seed(seed: int, *keys: int | str) -> int:
     return int(np.random.SeedSequence(parts).generate_state(1)[0])
 
 
-def _pipeline(spec: AugmentSpec, seed: int) -> A.Compose:
+def _pipeline(spec: AugmentSpec, seed: int) -> albumentations.Compose:
     transforms = [
-        A.Rotate(limit=spec.rotation_limit, border_mode=_BORDER_MODES[spec.border_mode], p=1.0),
-        A.HorizontalFlip(p=spec.hflip_p),
-        A.VerticalFlip(p=spec.vflip_p),
+        albumentations.Rotate(limit=spec.rotation_limit, border_mode=_BORDER_MODES[spec.border_mode], p=1.0),
+        albumentations.HorizontalFlip(p=spec.hflip_p),
+        albumentations.VerticalFlip(p=spec.vflip_p),
     ]
     if spec.brightness_limit or spec.contrast_limit:
         transforms.append(
-            A.RandomBrightnessContrast(
+            albumentations.RandomBrightnessContrast(
                 brightness_limit=spec.brightness_limit, contrast_limit=spec.contrast_limit, p=1.0
             )
         )
-    return A.Compose(transforms, seed=seed, save_applied_params=True)
+    return albumentations.Compose(transforms, seed=seed, save_applied_params=True)
 
 
 def augment_patch(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable
 
@@ -20,7 +19,6 @@ def run_logged(log_path: str, job: Callable[[logging.Logger], None], threads: in
     status 1 and one line naming the file and the problem; anything else is a bug
     and keeps its traceback.
     """
-    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     cv2.setNumThreads(threads)
     logger = logging.getLogger("herbarium_leaves")
     logger.setLevel(logging.INFO)

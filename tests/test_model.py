@@ -1,0 +1,75 @@
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from herbarium_leaves.config import ConfigError
+from herbarium_leaves.model import ModelSpec, build_model, load_model, save_model, state_dict_digest
+from herbarium_leaves.sheet_io import InputError
+
+SPEC = ModelSpec("resnet18", None, 16)
+
+
+def test_random_init_is_seeded():
+    torch.manual_seed(0)
+    first = state_dict_digest(build_model(SPEC))
+    torch.manual_seed(0)
+    assert state_dict_digest(build_model(SPEC)) == first
+
+
+def test_saved_model_rebuilds_from_its_files_alone(tmp_path):
+    model = build_model(SPEC)
+    save_model(model, SPEC, tmp_path / "model.pt", tmp_path / "config.json")
+    # Loadable with weights_only=True: plain tensors, no pickled code.
+    assert isinstance(torch.load(tmp_path / "model.pt", weights_only=True), dict)
+    rebuilt = load_model(tmp_path / "model.pt", tmp_path / "config.json")
+    assert state_dict_digest(rebuilt) == state_dict_digest(model)
+    assert not rebuilt.training
+
+
+@pytest.mark.parametrize("suffix", [".pth", ".safetensors"])
+def test_local_encoder_weights_are_loaded(tmp_path, suffix):
+    donor = build_model(SPEC)
+    path = tmp_path / f"encoder{suffix}"
+    if suffix == ".pth":
+        torch.save({f"encoder.{k}": v for k, v in donor.encoder.state_dict().items()}, path)
+    else:
+        from safetensors.torch import save_file
+
+        save_file({k: v.contiguous() for k, v in donor.encoder.state_dict().items()}, str(path))
+    model = build_model(ModelSpec("resnet18", str(path), 16))
+    for key, value in donor.encoder.state_dict().items():
+        assert torch.equal(model.encoder.state_dict()[key], value), key
+
+
+def test_missing_corrupt_and_foreign_weights_name_the_file(tmp_path):
+    with pytest.raises(InputError, match=r"nothere\.pth: weights file not found"):
+        build_model(ModelSpec("resnet18", str(tmp_path / "nothere.pth"), 16))
+    corrupt = tmp_path / "corrupt.pth"
+    corrupt.write_bytes(b"\x80\x02 not a torch file")
+    with pytest.raises(InputError, match=r"corrupt\.pth: not a readable weights file"):
+        build_model(ModelSpec("resnet18", str(corrupt), 16))
+    foreign = tmp_path / "resnet34.pth"
+    torch.save(build_model(ModelSpec("resnet34", None, 16)).encoder.state_dict(), foreign)
+    with pytest.raises(InputError, match=r"resnet34\.pth: does not fit encoder"):
+        build_model(ModelSpec("resnet18", str(foreign), 16))
+
+
+def test_unknown_encoder_names_the_key():
+    with pytest.raises(ConfigError, match=r"config key 'model.encoder': unknown encoder 'resnet9000'"):
+        build_model(ModelSpec("resnet9000", None, 16))
+
+
+def test_imagenet_weights_offline_say_how_to_provide_them():
+    """A real download attempt with the hub offline (as on a machine without internet)."""
+    code = (
+        "from herbarium_leaves.model import build_model, ModelSpec\n"
+        "build_model(ModelSpec('resnet18', 'imagenet', 16))\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode != 0
+    assert "imagenet weights for resnet18 could not be downloaded" in result.stderr
+    assert "set model.encoder_weights to its path" in result.stderr
