@@ -14,6 +14,7 @@ include: "rules/data.smk"
 include: "rules/resize.smk"
 include: "rules/augment.smk"
 include: "rules/train.smk"
+include: "rules/predict.smk"
 
 
 rule all:

@@ -156,7 +156,7 @@ def _jagged_blob(centre: np.ndarray, radius: float, rng: np.random.Generator, ro
 
 def _make_leaf(rng: np.random.Generator, base: np.ndarray, angle: float, px_per_mm: float, damage_rate: float) -> _Leaf:
     shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
-    length = float(np.exp(rng.uniform(np.log(35.0), np.log(115.0))) * px_per_mm)
+    length = float(np.exp(rng.uniform(np.log(40.0), np.log(130.0))) * px_per_mm)
     width = float(length * rng.uniform(*_WIDTH_RATIO[shape]))
     local = leaf_outline(shape, length, width, rng)
     colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
@@ -433,11 +433,11 @@ def _layout_plant(
     near_side = rng.random() < 0.2
     x_frac = rng.choice([rng.uniform(0.08, 0.16), rng.uniform(0.84, 0.92)]) if near_side else rng.uniform(0.25, 0.7)
     start = np.array([x0 + x_frac * paper_w, y1 - rng.uniform(0.04, 0.14) * paper_h])
-    segment = rng.uniform(10, 16) * mm
+    segment = rng.uniform(8, 13) * mm
     height = rng.uniform(0.5, 0.85) * paper_h
     main = _grow_stem(rng, start, -np.pi / 2 + rng.normal(0, 0.15), int(height / segment), segment, paper)
     stems = [main]
-    if rng.random() < 0.5 and len(main) > 6:
+    if rng.random() < 0.7 and len(main) > 6:
         fork = int(rng.integers(len(main) // 3, 2 * len(main) // 3))
         side = rng.choice([-1, 1])
         stems.append(
@@ -453,7 +453,7 @@ def _layout_plant(
     leaves = []
     for stem in stems:
         side = rng.choice([-1, 1])
-        step = int(rng.integers(1, 3))
+        step = 1 if rng.random() < 0.7 else 2
         for k in range(1, len(stem), step):
             direction = stem[k] - stem[k - 1]
             heading = np.arctan2(direction[1], direction[0])

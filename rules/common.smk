@@ -1,3 +1,4 @@
+import glob
 from functools import cache
 from pathlib import Path
 
@@ -5,9 +6,11 @@ from pathlib import Path
 # (README: pip install -e .).
 from herbarium_leaves.config import ConfigError, load_schema, validate_config
 from herbarium_leaves.ingest import (
+    IMAGE_SUFFIXES,
     SPLITS,
     assign_splits,
     coco_samples,
+    files_by_stem,
     folder_samples,
     read_coco,
     read_leaves_csv,
@@ -29,6 +32,7 @@ except ConfigError as error:
 wildcard_constraints:
     split="|".join(SPLITS),
     seed=r"\d+",
+    chunk=r"\d+",
     sample=r"(?!\.)[^/\\]+",
 
 
@@ -153,6 +157,71 @@ def get_train_gpus():
     return 0 if config["train"]["device"] == "cpu" else 1
 
 
+def get_inference_spec():
+    """Inference settings shared by every predicting rule (windows of patch.size px)."""
+    predict = config["predict"]
+    return {
+        "window": config["patch"]["size"],
+        **{
+            key: predict[key]
+            for key in ("overlap", "batch_size", "blend", "pad", "threshold", "bf16")
+        },
+    }
+
+
+@cache
+def get_unlabelled_sheets():
+    """A user's unlabelled sheets (folder or glob), sorted; duplicate names refused."""
+    pattern = config["unlabelled"]["sheets"]
+    if not pattern:
+        raise WorkflowError(
+            "config key 'unlabelled.sheets' is not set: no unlabelled sheets to predict"
+        )
+    try:
+        if Path(pattern).is_dir():
+            return [str(path) for path in files_by_stem(pattern).values()]
+        paths = sorted(
+            path
+            for path in glob.glob(pattern, recursive=True)
+            if Path(path).suffix.lower() in IMAGE_SUFFIXES
+        )
+        seen = {}
+        for path in paths:
+            stem = Path(path).stem
+            if stem in seen:
+                raise InputError(
+                    pattern, f"duplicate sample name '{stem}' ({seen[stem]}, {path})"
+                )
+            seen[stem] = path
+        return paths
+    except InputError as error:
+        raise WorkflowError(str(error)) from None
+
+
+def get_chunk_sheets(wildcards):
+    """The sheets of one unlabelled chunk (unlabelled.chunk_size of them)."""
+    size = config["unlabelled"]["chunk_size"]
+    start = int(wildcards.chunk) * size
+    return get_unlabelled_sheets()[start : start + size]
+
+
+def get_unlabelled_chunks(wildcards):
+    """One output folder per chunk of unlabelled sheets."""
+    count = -(-len(get_unlabelled_sheets()) // config["unlabelled"]["chunk_size"])
+    return [f"results/unlabelled/chunks/chunk{chunk}" for chunk in range(count)]
+
+
+def get_prediction_output():
+    """Every model's (each seed's and the ensemble's) probabilities and masks of the test sheets."""
+    models = [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]
+    return [
+        f"results/predictions/{model}/test/{kind}{sample}.png"
+        for model in models
+        for sample in get_samples("test")
+        for kind in ("", "masks/")
+    ]
+
+
 def get_model_output():
     """Each seed's model files."""
     return expand(
@@ -179,4 +248,5 @@ def get_final_output():
         *expand("results/data/{split}/annotations.json", split=SPLITS),
         *get_resized_output(),
         *get_model_output(),
+        *get_prediction_output(),
     ]

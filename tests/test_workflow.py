@@ -1,13 +1,17 @@
 """The real Snakefile on tiny configs, in temporary folders."""
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 from PIL import Image
 
@@ -16,8 +20,13 @@ from herbarium_leaves.sheet_io import read_png
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TINY = {
-    "data": {"synthetic": {"n_train": 2, "n_test": 1, "height_px": 256, "width_px": 176}},
+    "seeds": [0, 1],
+    "data": {"synthetic": {"n_train": 3, "n_test": 1, "height_px": 256, "width_px": 176}},
     "resize": {"mode": "fixed", "height": 128, "width": 96},
+    "patch": {"size": 64, "stride": 64},
+    "augment": {"copies": 1},
+    "model": {"encoder": "resnet18", "decoder_channels": 16},
+    "train": {"epochs": 2, "batch_size": 4, "threads": 1, "device": "cpu"},
 }
 
 pytestmark = pytest.mark.slow
@@ -50,7 +59,7 @@ def demo_run(tmp_path_factory):
 
 def test_demo_produces_data_and_resized_sheets(demo_run):
     results = demo_run / "results"
-    for split, samples in (("train", ["train_0000", "train_0001"]), ("test", ["test_0000"])):
+    for split, samples in (("train", ["train_0000", "train_0001", "train_0002"]), ("test", ["test_0000"])):
         leaves = pd.read_csv(results / "data" / split / "leaves.csv")
         assert sorted(leaves["sample"].unique()) == samples
         coco = json.loads((results / "data" / split / "annotations.json").read_text())
@@ -64,8 +73,60 @@ def test_demo_produces_data_and_resized_sheets(demo_run):
             assert read_png(results / "resized" / split / "labels" / f"{sample}.png").dtype == np.uint16
             size = json.loads((results / "resized" / split / "sizes" / f"{sample}.json").read_text())
             assert (size["original_height"], size["original_width"], size["height"]) == (256, 176, 128)
-    for rule in ("synthesize_demo", "resize", "collect_annotations"):
+    for rule in ("synthesize_demo", "resize", "collect_annotations", "augment", "train", "predict_sheet", "ensemble"):
         assert any((results / "logs" / rule).rglob("*.log")), rule
+
+
+def test_each_seed_gets_its_own_model_with_provenance(demo_run):
+    models = demo_run / "results" / "models"
+    digests = []
+    for seed in (0, 1):
+        provenance = json.loads((models / f"seed{seed}" / "provenance.json").read_text())
+        assert provenance["seed"] == seed and provenance["determinism"]["deterministic_algorithms"] == "strict"
+        assert {"torch", "segmentation-models-pytorch", "albumentations", "numpy", "python"} <= set(
+            provenance["versions"]
+        )
+        assert provenance["training_data"]["manifest_sha256"]
+        history = pd.read_csv(models / f"seed{seed}" / "history.csv")
+        assert history["epoch"].tolist() == [1, 2]
+        manifest = pd.read_csv(demo_run / "results" / "augmented" / f"seed{seed}" / "manifest.csv")
+        assert {"source", "copy", "rotation_deg", "hflip", "vflip", "brightness"} <= set(manifest.columns)
+        digests.append(provenance["state_dict_sha256"])
+    assert digests[0] != digests[1]
+    assert not list((demo_run / "results" / "checkpoints").rglob("*.pt"))  # removed once a model is saved
+
+
+def test_every_model_predicts_the_test_sheets_at_full_resolution(demo_run):
+    predictions = demo_run / "results" / "predictions"
+    maps = {}
+    for model in ("seed0", "seed1", "ensemble"):
+        probability = read_png(predictions / model / "test" / "test_0000.png")
+        mask = read_png(predictions / model / "test" / "masks" / "test_0000.png")
+        assert probability.shape == mask.shape == (256, 176) and probability.dtype == np.uint8
+        assert set(np.unique(mask)) <= {0, 255}
+        assert np.array_equal(mask == 255, probability >= 128)
+        maps[model] = probability.astype(float)
+    mean = (maps["seed0"] + maps["seed1"]) / 2
+    assert np.abs(maps["ensemble"] - mean).max() <= 0.5
+
+
+def test_unlabelled_sheets_are_predicted_in_chunks_and_a_bad_one_is_named(demo_run, tmp_path):
+    sheets = tmp_path / "scans"
+    sheets.mkdir()
+    rng = np.random.default_rng(0)
+    for name in ("a", "b", "c"):
+        Image.fromarray(rng.integers(0, 255, (90, 70, 3), dtype=np.uint8)).save(sheets / f"{name}.jpg")
+    (sheets / "d.jpg").write_bytes(b"not a jpeg")
+    config = {**TINY, "unlabelled": {"sheets": str(sheets / "*.jpg"), "chunk_size": 2}}
+    result = snakemake(demo_run, config, "predict", "--keep-going")  # uses the demo run's trained models
+    assert result.returncode != 0
+    assert "Nothing to be done" not in result.stdout and "rule train" not in result.stdout
+    assert f"{sheets / 'd.jpg'}: not a readable image" in result.stdout + result.stderr
+    chunks = demo_run / "results" / "unlabelled" / "chunks"
+    assert sorted(p.name for p in chunks.iterdir()) == ["chunk0", "chunk1"]
+    for name, chunk in (("a", "chunk0"), ("b", "chunk0"), ("c", "chunk1")):
+        assert read_png(chunks / chunk / "probability" / f"{name}.png").shape == (90, 70)
+    assert not (demo_run / "results" / "unlabelled" / "sheets.csv").exists()
 
 
 def test_nothing_to_do_after_a_complete_run(demo_run):
@@ -74,10 +135,53 @@ def test_nothing_to_do_after_a_complete_run(demo_run):
 
 
 def test_demo_is_bitwise_repeatable(demo_run, tmp_path):
-    again = snakemake(tmp_path, TINY, "results/data/train/images/train_0001.png")
+    again = snakemake(tmp_path, TINY, "results/models/seed1/provenance.json")
     assert again.returncode == 0, again.stderr[-3000:]
-    name = "results/data/train/images/train_0001.png"
-    assert (tmp_path / name).read_bytes() == (demo_run / name).read_bytes()
+    for name in ("results/data/train/images/train_0001.png", "results/augmented/seed1/manifest.csv"):
+        assert (tmp_path / name).read_bytes() == (demo_run / name).read_bytes()
+    hashes = [json.loads((run / "results/models/seed1/provenance.json").read_text()) for run in (tmp_path, demo_run)]
+    assert hashes[0]["state_dict_sha256"] == hashes[1]["state_dict_sha256"]
+
+
+def test_training_killed_mid_run_resumes_to_identical_weights(demo_run, tmp_path):
+    config = {**TINY, "seeds": [0], "train": {**TINY["train"], "epochs": 40}}
+    target = "results/models/seed0/provenance.json"
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    assert snakemake(reference, config, target).returncode == 0
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "tiny.yaml").write_text(yaml.safe_dump(config))
+    command = [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(killed),
+        "--configfile",
+        str(killed / "tiny.yaml"),
+        "--cores",
+        "2",
+        target,
+    ]
+    job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    checkpoints = killed / "results" / "checkpoints" / "seed0"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and job.poll() is None:
+        found = list(checkpoints.glob("[!.]*.pt"))
+        if found and torch.load(found[0], weights_only=True)["epoch"] >= 3:
+            break
+        time.sleep(0.2)
+    assert job.poll() is None, "training ended before it could be killed"
+    os.killpg(job.pid, signal.SIGKILL)
+    job.wait()
+    assert not (killed / target).exists()
+    assert snakemake(killed, config, "--unlock").returncode == 0
+    resumed = snakemake(killed, config, target, "--rerun-incomplete")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resuming from checkpoint" in (killed / "results" / "logs" / "train" / "seed0.log").read_text()
+    digest = json.loads((killed / target).read_text())["state_dict_sha256"]
+    assert digest == json.loads((reference / target).read_text())["state_dict_sha256"]
 
 
 def test_coco_export_feeds_the_coco_ingest(demo_run, tmp_path):

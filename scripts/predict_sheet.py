@@ -1,0 +1,33 @@
+"""One model's leaf probability and mask for one labelled sheet, at the sheet's original resolution."""
+
+import torch
+
+from herbarium_leaves.inference import InferenceSpec, mask_from_probability, predict_sheet, probability_to_uint8
+from herbarium_leaves.model import load_model
+from herbarium_leaves.resize import ResizeSpec
+from herbarium_leaves.runner import run_logged
+from herbarium_leaves.sheet_io import read_png, write_png
+from herbarium_leaves.training import resolve_device
+
+
+def main(logger):
+    params = snakemake.params
+    torch.set_num_threads(snakemake.threads)
+    device = resolve_device(params.device)
+    model = load_model(snakemake.input.model, snakemake.input.config).to(device)
+    spec = InferenceSpec(**params.inference)
+    probability = probability_to_uint8(
+        predict_sheet(model, read_png(snakemake.input.image), ResizeSpec(**params.resize), spec, device)
+    )
+    write_png(snakemake.output.probability, probability)
+    write_png(snakemake.output.mask, mask_from_probability(probability, spec.threshold))
+    logger.info(
+        "%s: %d x %d px, leaf fraction %.3f",
+        snakemake.wildcards.sample,
+        probability.shape[1],
+        probability.shape[0],
+        float((probability >= 255 * spec.threshold).mean()),
+    )
+
+
+run_logged(snakemake.log[0], main, snakemake.threads)
