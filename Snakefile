@@ -15,6 +15,8 @@ include: "rules/resize.smk"
 include: "rules/augment.smk"
 include: "rules/train.smk"
 include: "rules/predict.smk"
+include: "rules/leaves.smk"
+include: "rules/evaluate.smk"
 
 
 rule all:

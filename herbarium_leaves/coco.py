@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 from pycocotools import mask as mask_utils
@@ -11,7 +12,17 @@ from pycocotools import mask as mask_utils
 from herbarium_leaves.sheet_io import InputError
 
 LEAF_CATEGORY = {"id": 1, "name": "leaf", "supercategory": "plant"}
-_ATTRIBUTE_COLUMNS = ("intact", "reason", "length_mm", "width_mm", "px_per_mm")
+_ATTRIBUTE_COLUMNS = (
+    "intact",
+    "intact_probability",
+    "reason",
+    "length_mm",
+    "width_mm",
+    "area_mm2",
+    "length_px",
+    "width_px",
+    "px_per_mm",
+)
 
 
 def _plain(value: object) -> object:
@@ -21,11 +32,18 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]]) -> dict:
+def _polygons(blade: np.ndarray) -> list[list[float]]:
+    """Outer contours of a blade as COCO polygons [x0, y0, x1, y1, ...] (at least 3 points each)."""
+    contours, _ = cv2.findContours(blade, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]
+
+
+def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]], polygons: bool = False) -> dict:
     """Return a COCO dict for sheets given as (file_name, uint16 labels, leaf rows with leaf_id).
 
-    Each leaf becomes one annotation with a compressed RLE segmentation (exact, holes
-    included), its bbox and area in px, and its rows' values as attributes.
+    Each leaf becomes one annotation with its bbox and area in px and its rows' values
+    as attributes; the segmentation is a compressed RLE (exact, holes included) or,
+    with `polygons`, outer-contour polygons that annotation tools edit.
     """
     images, annotations = [], []
     for image_id, (file_name, labels, leaves) in enumerate(sheets, start=1):

@@ -33,6 +33,7 @@ wildcard_constraints:
     split="|".join(SPLITS),
     seed=r"\d+",
     chunk=r"\d+",
+    model=r"seed\d+|ensemble",
     sample=r"(?!\.)[^/\\]+",
 
 
@@ -128,16 +129,43 @@ def get_coco_entry(wildcards):
     }
 
 
-def get_split_files(kind, extension):
-    """Input function: one file per sheet of the wildcard's split under results/data."""
+def get_split_files(kind, extension, split=None):
+    """Input function: one file per sheet of a split (or the wildcard's) under results/data."""
 
     def files(wildcards):
+        chosen = split or wildcards.split
         return [
-            f"results/data/{wildcards.split}/{kind}/{sample}.{extension}"
-            for sample in get_samples(wildcards.split)
+            f"results/data/{chosen}/{kind}/{sample}.{extension}"
+            for sample in get_samples(chosen)
         ]
 
     return files
+
+
+def get_leaf_files(kind, extension, split=None, model=None):
+    """Input function: one file per sheet of a model's leaves (labels or measured traits)."""
+
+    def files(wildcards):
+        chosen_split, chosen_model = split or wildcards.split, model or wildcards.model
+        return [
+            f"results/leaves/{chosen_model}/{chosen_split}/{kind}/{sample}.{extension}"
+            for sample in get_samples(chosen_split)
+        ]
+
+    return files
+
+
+def get_truth_traits(split):
+    """The measured true leaves of every sheet of a split."""
+    return [
+        f"results/leaves/truth/{split}/measured/{sample}.csv"
+        for sample in get_samples(split)
+    ]
+
+
+def get_models():
+    """Every model: one per seed, and the seed ensemble."""
+    return [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]
 
 
 def get_resized_files(split, kind):
@@ -211,12 +239,19 @@ def get_unlabelled_chunks(wildcards):
     return [f"results/unlabelled/chunks/chunk{chunk}" for chunk in range(count)]
 
 
+def get_unlabelled_traits(wildcards):
+    """One traits table per chunk of unlabelled sheets."""
+    return [
+        chunk.replace("chunks/chunk", "traits/chunk") + ".csv"
+        for chunk in get_unlabelled_chunks(wildcards)
+    ]
+
+
 def get_prediction_output():
     """Every model's (each seed's and the ensemble's) probabilities and masks of the test sheets."""
-    models = [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]
     return [
         f"results/predictions/{model}/test/{kind}{sample}.png"
-        for model in models
+        for model in get_models()
         for sample in get_samples("test")
         for kind in ("", "masks/")
     ]
@@ -249,4 +284,7 @@ def get_final_output():
         *get_resized_output(),
         *get_model_output(),
         *get_prediction_output(),
+        *expand("results/leaves/{model}/test/traits.csv", model=get_models()),
+        "results/metrics/summary.csv",
+        "results/report/report.html",
     ]

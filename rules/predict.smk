@@ -70,8 +70,11 @@ rule predict_chunk:
 rule predict:
     input:
         chunks=get_unlabelled_chunks,
+        traits=get_unlabelled_traits,
     output:
         sheets="results/unlabelled/sheets.csv",
+        traits="results/unlabelled/traits.csv",
+        intact="results/unlabelled/intact_leaves.csv",
     log:
         "results/logs/predict/collect.log",
     conda:
@@ -79,3 +82,23 @@ rule predict:
     threads: 1
     script:
         "../scripts/collect_unlabelled.py"
+
+
+rule measure_chunk:
+    input:
+        chunk="results/unlabelled/chunks/chunk{chunk}",
+        svm="results/svm/model.joblib",
+    output:
+        traits="results/unlabelled/traits/chunk{chunk}.csv",
+    log:
+        "results/logs/measure_chunk/chunk{chunk}.log",
+    benchmark:
+        "results/benchmarks/measure_chunk/chunk{chunk}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    params:
+        measure=config["measure"],
+        px_per_mm=config["unlabelled"]["px_per_mm"],
+    script:
+        "../scripts/measure_chunk.py"

@@ -1,4 +1,4 @@
-"""Gather the chunks' sheet tables; fail, naming each sheet that could not be read, once all good ones are done."""
+"""Gather the chunks' sheets and traits; fail, naming each sheet that could not be read, once all good ones are done."""
 
 from pathlib import Path
 
@@ -22,8 +22,13 @@ def main(logger):
             f"{len(failed)} of {len(table)} sheets could not be read (listed "
             "above); every other sheet's prediction is in results/unlabelled/chunks",
         )
+    traits = pd.concat([pd.read_csv(path, dtype={"sample": str}) for path in snakemake.input.traits], ignore_index=True)
     write_csv(snakemake.output.sheets, table)
-    logger.info("%d sheets predicted", len(table))
+    write_csv(snakemake.output.traits, traits)
+    write_csv(snakemake.output.intact, traits[traits["intact"]])
+    logger.info(
+        "%d sheets predicted, %d leaves, %d called intact", len(table), len(traits), int(traits["intact"].sum())
+    )
 
 
 run_logged(snakemake.log[0], main, snakemake.threads)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import skimage.draw
 
-from herbarium_leaves.measure import feret_length_width
+from herbarium_leaves.measure import MeasureSpec, feret_length_width, label_leaves, measure_leaves
 
 
 def test_empty_mask_measures_zero():
@@ -38,3 +38,55 @@ def test_rotated_ellipse(angle):
     length, width = feret_length_width(mask)
     assert length == pytest.approx(240, rel=0.01)
     assert width == pytest.approx(100, rel=0.02)
+
+
+def _ellipse_labels(shape=(300, 300)):
+    labels = np.zeros(shape, np.uint16)
+    rows, cols = skimage.draw.ellipse(100, 100, 30, 80, rotation=0.4)
+    labels[rows, cols] = 1
+    rows, cols = skimage.draw.ellipse(220, 200, 25, 50)
+    labels[rows, cols] = 2
+    return labels
+
+
+def test_traits_of_an_ellipse_in_px_and_mm():
+    traits = measure_leaves(_ellipse_labels(), px_per_mm=2.0)
+    first = traits.iloc[0]
+    assert first["length_px"] == pytest.approx(160, rel=0.02) and first["width_px"] == pytest.approx(60, rel=0.03)
+    assert first["length_mm"] == pytest.approx(first["length_px"] / 2)
+    assert first["area_mm2"] == pytest.approx(first["area_px"] / 4)
+    assert first["area_px"] == pytest.approx(np.pi * 80 * 30, rel=0.02)
+    assert first["solidity"] == pytest.approx(1.0, abs=0.02)
+    assert first["circularity"] == pytest.approx(
+        4 * np.pi * np.pi * 80 * 30 / (2 * np.pi * np.sqrt((80**2 + 30**2) / 2)) ** 2, rel=0.08
+    )
+    assert first["aspect_ratio"] == pytest.approx(160 / 60, rel=0.04)
+    assert first["eccentricity"] == pytest.approx(np.sqrt(1 - (30 / 80) ** 2), abs=0.02)
+
+
+def test_traits_without_a_scale_are_in_px_only():
+    traits = measure_leaves(_ellipse_labels(), px_per_mm=None)
+    assert traits["length_mm"].isna().all() and traits["px_per_mm"].isna().all()
+    assert traits["length_px"].notna().all()
+
+
+def test_components_below_the_minimum_size_are_dropped():
+    mask = _ellipse_labels() > 0
+    mask[5:8, 5:8] = True  # 9 px = 2.25 mm² at 2 px/mm
+    labels = label_leaves(mask, MeasureSpec(min_area_mm2=5.0), px_per_mm=2.0)
+    assert labels.max() == 2 and labels[6, 6] == 0
+    assert label_leaves(mask, MeasureSpec(min_area_px=5), px_per_mm=None).max() == 3
+
+
+def test_hole_filling_and_touching_leaves_split():
+    labels = _ellipse_labels()
+    mask = labels > 0
+    mask[95:105, 95:105] = False  # an insect hole
+    filled = label_leaves(mask, MeasureSpec(fill_holes=True), 2.0)
+    assert (filled > 0)[100, 100]
+    touching = np.zeros((100, 200), bool)
+    for centre in (60, 130):
+        rows, cols = skimage.draw.disk((50, centre), 36)
+        touching[rows, cols] = True
+    assert label_leaves(touching, MeasureSpec(), 1.0).max() == 1
+    assert label_leaves(touching, MeasureSpec(split_touching=True, split_min_distance_mm=20), 1.0).max() == 2

@@ -117,7 +117,7 @@ def test_unlabelled_sheets_are_predicted_in_chunks_and_a_bad_one_is_named(demo_r
     for name in ("a", "b", "c"):
         Image.fromarray(rng.integers(0, 255, (90, 70, 3), dtype=np.uint8)).save(sheets / f"{name}.jpg")
     (sheets / "d.jpg").write_bytes(b"not a jpeg")
-    config = {**TINY, "unlabelled": {"sheets": str(sheets / "*.jpg"), "chunk_size": 2}}
+    config = {**TINY, "unlabelled": {"sheets": str(sheets / "*.jpg"), "chunk_size": 2, "px_per_mm": 0.6}}
     result = snakemake(demo_run, config, "predict", "--keep-going")  # uses the demo run's trained models
     assert result.returncode != 0
     assert "Nothing to be done" not in result.stdout and "rule train" not in result.stdout
@@ -127,6 +127,39 @@ def test_unlabelled_sheets_are_predicted_in_chunks_and_a_bad_one_is_named(demo_r
     for name, chunk in (("a", "chunk0"), ("b", "chunk0"), ("c", "chunk1")):
         assert read_png(chunks / chunk / "probability" / f"{name}.png").shape == (90, 70)
     assert not (demo_run / "results" / "unlabelled" / "sheets.csv").exists()
+    traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits" / "chunk0.csv")
+    assert {"sample", "length_mm", "intact_probability", "intact"} <= set(traits.columns)
+
+
+def test_the_run_ends_in_metrics_and_a_report(demo_run):
+    results = demo_run / "results"
+    summary = pd.read_csv(results / "metrics" / "summary.csv")
+    models = summary["model"].tolist()
+    assert models[:3] == ["seed0", "seed1", "ensemble"] and "seeds mean" in models and "seeds std" in models
+    assert any(m.startswith("study") for m in models)
+    ensemble = summary[summary["model"] == "ensemble"].iloc[0]
+    assert 0 <= ensemble["mean_iou"] <= 1 and ensemble["sheets"] == 1
+    traits = pd.read_csv(results / "leaves" / "ensemble" / "test" / "traits.csv")
+    assert {"length_mm", "width_mm", "area_mm2", "solidity", "intact_probability", "intact"} <= set(traits.columns)
+    assert (results / "leaves" / "ensemble" / "test" / "traits" / "test_0000.csv").exists()
+    intact = pd.read_csv(results / "leaves" / "ensemble" / "test" / "intact_leaves.csv")
+    assert intact["intact"].all() if len(intact) else True
+    coco = json.loads((results / "leaves" / "ensemble" / "test" / "predicted_leaves.coco.json").read_text())
+    assert len(coco["annotations"]) == len(traits)
+    assert all(isinstance(a["segmentation"], list) for a in coco["annotations"])
+    page = (results / "report" / "report.html").read_text()
+    for heading in (
+        "Headline",
+        "Provenance",
+        "Training",
+        "IoU per sheet",
+        "Best and worst sheets",
+        "Intact-leaf SVM",
+        "Measurements",
+    ):
+        assert f"<h2>{heading}</h2>" in page
+    assert page.count("data:image/png;base64,") >= 6
+    assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
 
 
 def test_nothing_to_do_after_a_complete_run(demo_run):

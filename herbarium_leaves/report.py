@@ -1,0 +1,128 @@
+"""A self-contained HTML report: headline table, provenance, training curves, IoU, overlays, SVM, sizes."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import cv2
+import matplotlib
+import numpy as np
+import pandas as pd
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+table{border-collapse:collapse;font-size:.9em;margin:1em 0}
+td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3f1ea}
+td:first-child,th:first-child{text-align:left}img{max-width:100%}
+pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}figure{margin:1em 0}
+figcaption{font-size:.9em;color:#555}
+"""
+
+
+def image_uri(figure_or_array) -> str:
+    """A data URI (PNG) of a matplotlib figure or an RGB uint8 array."""
+    if isinstance(figure_or_array, np.ndarray):
+        ok, encoded = cv2.imencode(".png", cv2.cvtColor(figure_or_array, cv2.COLOR_RGB2BGR))
+        data = encoded.tobytes()
+    else:
+        buffer = io.BytesIO()
+        figure_or_array.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        plt.close(figure_or_array)
+        data = buffer.getvalue()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def training_curves(histories: dict[str, pd.DataFrame]):
+    """Train and validation loss, and validation IoU, per epoch for every seed."""
+    figure, (loss_axis, iou_axis) = plt.subplots(1, 2, figsize=(10, 3.5))
+    for name, history in histories.items():
+        line = loss_axis.plot(history["epoch"], history["train_loss"], label=f"{name} train")[0]
+        loss_axis.plot(history["epoch"], history["val_loss"], "--", color=line.get_color(), label=f"{name} val")
+        iou_axis.plot(history["epoch"], history["val_iou"], color=line.get_color(), label=name)
+    loss_axis.set(xlabel="epoch", ylabel="loss")
+    iou_axis.set(xlabel="epoch", ylabel="validation IoU")
+    loss_axis.legend(fontsize=7)
+    iou_axis.legend(fontsize=7)
+    return figure
+
+
+def iou_per_sheet(sheets: dict[str, pd.DataFrame]):
+    """A strip plot of per-sheet IoU for every model."""
+    figure, axis = plt.subplots(figsize=(max(4, 1.4 * len(sheets)), 3.5))
+    rng = np.random.default_rng(0)
+    for position, table in enumerate(sheets.values()):
+        axis.scatter(position + rng.uniform(-0.15, 0.15, len(table)), table["iou"], s=14, alpha=0.8)
+        axis.hlines(table["iou"].mean(), position - 0.3, position + 0.3, color="k")
+    axis.set_xticks(range(len(sheets)), list(sheets), rotation=20)
+    axis.set(ylabel="IoU per sheet (original resolution)", ylim=(0, 1.02))
+    return figure
+
+
+def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_ids: list[int]) -> np.ndarray:
+    """The sheet with true leaves outlined green, predicted leaves red, leaves called intact thick yellow."""
+    canvas = image.copy()
+    thickness = max(1, round(max(image.shape[:2]) / 500))
+    for mask, colour, width in (
+        (truth > 0, (40, 200, 40), thickness),
+        (predicted > 0, (220, 30, 30), thickness),
+        (np.isin(predicted, intact_ids), (250, 210, 0), 3 * thickness),
+    ):
+        contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(canvas, contours, -1, colour, width)
+    return canvas
+
+
+def svm_space(training: pd.DataFrame, bundle: dict):
+    """Training leaves in the SVM's first two features, coloured by intact, with the decision boundary."""
+    x_name, y_name = bundle["columns"][:2]
+    figure, axis = plt.subplots(figsize=(5, 4))
+    known = training[training["intact"].notna()]
+    for flag, colour, label in ((False, "#b55", "not intact"), (True, "#2a7", "intact")):
+        part = known[known["intact"].astype(bool) == flag]
+        axis.scatter(part[x_name], part[y_name], s=10, c=colour, label=label, alpha=0.7)
+    if len(bundle["columns"]) == 2 and len(known):
+        xs = np.linspace(known[x_name].min(), known[x_name].max(), 120)
+        ys = np.linspace(known[y_name].min(), known[y_name].max(), 120)
+        grid_x, grid_y = np.meshgrid(xs, ys)
+        probability = bundle["pipeline"].predict_proba(np.c_[grid_x.ravel(), grid_y.ravel()])[:, 1]
+        axis.contour(grid_x, grid_y, probability.reshape(grid_x.shape), levels=[bundle["threshold"]], colors="k")
+    axis.set(xlabel=x_name, ylabel=y_name)
+    axis.legend(fontsize=8)
+    return figure
+
+
+def measured_against_true(pairs: pd.DataFrame):
+    """Predicted against true length and width (mm) of matched intact leaves, with y = x."""
+    figure, axes = plt.subplots(1, 2, figsize=(9, 4))
+    for axis, trait in zip(axes, ("length", "width"), strict=True):
+        true, predicted = pairs[f"true_{trait}_mm"], pairs[f"predicted_{trait}_mm"]
+        axis.scatter(true, predicted, s=12, alpha=0.8)
+        if len(pairs):
+            low, high = np.nanmin([true.min(), predicted.min()]), np.nanmax([true.max(), predicted.max()])
+            axis.plot([low, high], [low, high], "k--", lw=1)
+        axis.set(xlabel=f"true {trait} (mm)", ylabel=f"measured {trait} (mm)")
+    return figure
+
+
+def table_html(table: pd.DataFrame) -> str:
+    """A DataFrame as an HTML table with 3 significant decimals."""
+    return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0)
+
+
+def figure_html(uri: str, caption: str) -> str:
+    text = html.escape(caption)
+    return f'<figure><img src="{uri}" alt="{text}"><figcaption>{text}</figcaption></figure>'
+
+
+def render(title: str, sections: list[tuple[str, str]]) -> str:
+    """The whole page: a title and (heading, html body) sections, in order."""
+    body = "\n".join(f"<section><h2>{html.escape(heading)}</h2>\n{content}</section>" for heading, content in sections)
+    return (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
+    )

@@ -1,0 +1,74 @@
+rule evaluate:
+    input:
+        traits="results/leaves/{model}/test/traits.csv",
+        predicted=get_leaf_files("labels", "png", split="test"),
+        truth_labels=get_split_files("labels", "png", split="test"),
+        truth="results/data/test/leaves.csv",
+        truth_traits=get_truth_traits("test"),
+    output:
+        sheets="results/metrics/{model}/sheets.csv",
+        pairs="results/metrics/{model}/intact_pairs.csv",
+        summary="results/metrics/{model}/summary.json",
+    log:
+        "results/logs/evaluate/{model}.log",
+    benchmark:
+        "results/benchmarks/evaluate/{model}.tsv"
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    params:
+        iou_threshold=config["evaluate"]["iou_threshold"],
+    script:
+        "../scripts/evaluate.py"
+
+
+rule summarize:
+    input:
+        summaries=expand("results/metrics/{model}/summary.json", model=get_models()),
+    output:
+        table=report(
+            "results/metrics/summary.csv",
+            caption="../report/summary.rst",
+            category="Metrics",
+        ),
+    log:
+        "results/logs/summarize/summarize.log",
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    script:
+        "../scripts/summarize.py"
+
+
+rule report:
+    input:
+        summary="results/metrics/summary.csv",
+        sheets=expand("results/metrics/{model}/sheets.csv", model=get_models()),
+        ensemble_pairs="results/metrics/ensemble/intact_pairs.csv",
+        ensemble_traits="results/leaves/ensemble/test/traits.csv",
+        histories=expand("results/models/seed{seed}/history.csv", seed=config["seeds"]),
+        provenance=expand(
+            "results/models/seed{seed}/provenance.json", seed=config["seeds"]
+        ),
+        svm="results/svm/model.joblib",
+        svm_scores="results/svm/cv_scores.csv",
+        svm_training="results/svm/training_leaves.csv",
+        images=get_split_files("images", "png", split="test"),
+        truth_labels=get_split_files("labels", "png", split="test"),
+        predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
+    output:
+        html=report(
+            "results/report/report.html",
+            caption="../report/report.rst",
+            category="Report",
+        ),
+    log:
+        "results/logs/report/report.log",
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    params:
+        iou_threshold=config["evaluate"]["iou_threshold"],
+        config=config,
+    script:
+        "../scripts/report.py"

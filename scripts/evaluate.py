@@ -1,0 +1,42 @@
+"""Score one model on the test sheets: IoU per sheet, intact-leaf recall, measurement error."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from herbarium_leaves.metrics import evaluate_sheet, summarize_model
+from herbarium_leaves.runner import run_logged
+from herbarium_leaves.sheet_io import read_png, write_csv, write_json
+
+
+def main(logger):
+    traits = pd.read_csv(snakemake.input.traits, dtype={"sample": str})
+    truth = pd.read_csv(snakemake.input.truth, dtype={"sample": str})
+    if truth["length_mm"].isna().all():  # no true sizes given: the true masks' measurements stand in
+        measured = pd.concat([pd.read_csv(p, dtype={"sample": str}) for p in snakemake.input.truth_traits])
+        truth = truth.drop(columns=["length_mm", "width_mm"]).merge(
+            measured[["sample", "leaf_id", "length_mm", "width_mm"]], on=["sample", "leaf_id"], how="left"
+        )
+    sheets, pairs = [], []
+    for predicted_path, truth_path in zip(snakemake.input.predicted, snakemake.input.truth_labels, strict=True):
+        sample = Path(predicted_path).stem
+        sheet, matched = evaluate_sheet(
+            sample,
+            read_png(predicted_path),
+            traits[traits["sample"] == sample],
+            read_png(truth_path),
+            truth[truth["sample"] == sample],
+            snakemake.params.iou_threshold,
+        )
+        sheets.append(sheet)
+        pairs.append(matched)
+    sheets, pairs = pd.DataFrame(sheets), pd.concat(pairs, ignore_index=True)
+    summary = {"model": snakemake.wildcards.model, **summarize_model(sheets, pairs)}
+    write_csv(snakemake.output.sheets, sheets)
+    write_csv(snakemake.output.pairs, pairs)
+    write_json(snakemake.output.summary, summary)
+    logger.info("%s", json.dumps(summary))
+
+
+run_logged(snakemake.log[0], main, snakemake.threads)

@@ -1,0 +1,51 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from herbarium_leaves.config import ConfigError
+from herbarium_leaves.intact import SvmSpec, classify_leaves, feature_columns, train_intact_svm
+
+
+def _leaves(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    intact = rng.random(n) < 0.4
+    length = np.where(intact, rng.normal(80, 8, n), rng.normal(45, 12, n))
+    width = np.where(intact, rng.normal(35, 4, n), rng.normal(20, 8, n))
+    return pd.DataFrame(
+        {"length_mm": length, "width_mm": width, "length_px": length * 2, "width_px": width * 2, "px_per_mm": 2.0}
+    ), pd.Series(intact)
+
+
+def test_svm_learns_separable_traits_and_is_seeded():
+    traits, intact = _leaves()
+    bundle, scores = train_intact_svm(traits, intact, SvmSpec(), seed=0)
+    assert bundle["columns"] == ["length_mm", "width_mm"] and bundle["best_score"] > 0.85
+    assert len(scores) == 16 and {"C", "gamma", "mean_test_score"} <= set(scores.columns)
+    test, truth = _leaves(seed=1)
+    called = classify_leaves(bundle, test)
+    assert (called["intact"] == truth).mean() > 0.85
+    assert called["intact_probability"].between(0, 1).all()
+    again, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
+    assert np.array_equal(classify_leaves(again, test)["intact_probability"], called["intact_probability"])
+
+
+def test_features_fall_back_to_px_without_a_scale():
+    traits, _ = _leaves()
+    assert feature_columns(["length", "solidity"], traits) == ["length_mm", "solidity"]
+    traits["px_per_mm"] = np.nan
+    assert feature_columns(["length", "width"], traits) == ["length_px", "width_px"]
+    with pytest.raises(ConfigError, match="unknown trait 'colour'"):
+        feature_columns(["colour"], traits)
+
+
+def test_too_few_examples_of_a_class():
+    traits, _ = _leaves(10)
+    with pytest.raises(ConfigError, match="at least 6 intact and 6 other"):
+        train_intact_svm(traits, pd.Series([True] + [False] * 9), SvmSpec(), seed=0)
+
+
+def test_classify_an_empty_sheet():
+    traits, intact = _leaves()
+    bundle, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
+    called = classify_leaves(bundle, traits.iloc[:0])
+    assert called.empty and {"intact", "intact_probability"} <= set(called.columns)
