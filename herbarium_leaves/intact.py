@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from herbarium_leaves.config import ConfigError
+from herbarium_leaves.metrics import instance_iou
 
 # Trait name -> column in px and in mm (None where the trait has no unit).
 _TRAIT_COLUMNS = {
@@ -121,3 +122,17 @@ def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
     result["intact_probability"] = probability
     result["intact"] = probability >= bundle["threshold"]
     return result
+
+
+def component_truth(
+    components: np.ndarray, instances: np.ndarray, intact_ids: list[int], threshold: float
+) -> pd.Series:
+    """For each component of a true mask (ids 1..n): is it one intact leaf (IoU >= threshold with one)?
+
+    Components are what a perfect segmentation would give: touching leaves merge,
+    so a component is intact only when it is, by itself, an intact leaf.
+    """
+    iou = instance_iou(components, instances)
+    intact_columns = [leaf - 1 for leaf in intact_ids if 0 < leaf <= iou.shape[1]]
+    flags = (iou[:, intact_columns] >= threshold).any(axis=1) if intact_columns else np.zeros(len(iou), bool)
+    return pd.Series(flags, index=np.arange(1, len(iou) + 1), name="intact")

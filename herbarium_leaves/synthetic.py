@@ -156,7 +156,7 @@ def _jagged_blob(centre: np.ndarray, radius: float, rng: np.random.Generator, ro
 
 def _make_leaf(rng: np.random.Generator, base: np.ndarray, angle: float, px_per_mm: float, damage_rate: float) -> _Leaf:
     shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
-    length = float(np.exp(rng.uniform(np.log(40.0), np.log(130.0))) * px_per_mm)
+    length = float(np.exp(rng.uniform(np.log(35.0), np.log(110.0))) * px_per_mm)
     width = float(length * rng.uniform(*_WIDTH_RATIO[shape]))
     local = leaf_outline(shape, length, width, rng)
     colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
@@ -433,11 +433,11 @@ def _layout_plant(
     near_side = rng.random() < 0.2
     x_frac = rng.choice([rng.uniform(0.08, 0.16), rng.uniform(0.84, 0.92)]) if near_side else rng.uniform(0.25, 0.7)
     start = np.array([x0 + x_frac * paper_w, y1 - rng.uniform(0.04, 0.14) * paper_h])
-    segment = rng.uniform(8, 13) * mm
+    segment = rng.uniform(11, 17) * mm
     height = rng.uniform(0.5, 0.85) * paper_h
     main = _grow_stem(rng, start, -np.pi / 2 + rng.normal(0, 0.15), int(height / segment), segment, paper)
     stems = [main]
-    if rng.random() < 0.7 and len(main) > 6:
+    if rng.random() < 0.5 and len(main) > 6:
         fork = int(rng.integers(len(main) // 3, 2 * len(main) // 3))
         side = rng.choice([-1, 1])
         stems.append(
@@ -451,9 +451,10 @@ def _layout_plant(
             )
         )
     leaves = []
+    occupied = np.zeros((y1 // _GRID + 2, x1 // _GRID + 2), bool)
     for stem in stems:
         side = rng.choice([-1, 1])
-        step = 1 if rng.random() < 0.7 else 2
+        step = 1 if rng.random() < 0.5 else 2
         for k in range(1, len(stem), step):
             direction = stem[k] - stem[k - 1]
             heading = np.arctan2(direction[1], direction[0])
@@ -468,8 +469,55 @@ def _layout_plant(
             base = stem[k] + leaf_dir * petiole_len
             leaf = _make_leaf(rng, base, leaf_heading, mm, damage_rate)
             leaf.petiole = np.array([stem[k], stem[k] + leaf_dir * petiole_len / 2 + bend / 2, base])
-            leaves.append(leaf)
+            leaves.append(_spread(leaf, stem[k], occupied, rng))
     return stems, leaves
+
+
+_GRID = 4  # px per cell of the coarse map of where leaves already lie
+
+
+def _rotated(leaf: _Leaf, pivot: np.ndarray, delta: float) -> _Leaf:
+    """The leaf (blade, flap, damage, petiole) swung by `delta` radians around its stem node."""
+    c, s = np.cos(delta), np.sin(delta)
+    turn = np.array([[c, s], [-s, c]])
+
+    def move(points):
+        return None if points is None else (points - pivot) @ turn + pivot
+
+    return _Leaf(
+        move(leaf.outline),
+        move(leaf.flap),
+        move(leaf.base[None])[0],
+        leaf.angle + delta,
+        leaf.shape,
+        leaf.length_px,
+        leaf.width_px,
+        leaf.colour,
+        move(leaf.petiole),
+        list(leaf.damage),
+        [move(eraser) for eraser in leaf.erasers],
+    )
+
+
+def _spread(leaf: _Leaf, pivot: np.ndarray, occupied: np.ndarray, rng: np.random.Generator) -> _Leaf:
+    """As a mounter would, usually swing a leaf on its petiole to where it covers the fewest placed leaves.
+
+    `occupied` (a coarse map of placed leaves) is updated with the chosen placement.
+    """
+    candidates = [leaf]
+    if rng.random() < 0.9:
+        candidates += [_rotated(leaf, pivot, delta) for delta in rng.uniform(-1.6, 1.6, 16)]
+    near = cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # keep a small gap
+    best, best_overlap, best_cells = leaf, np.inf, None
+    for candidate in candidates:
+        cells = rasterize_polygon(candidate.outline / _GRID, occupied.shape).astype(bool)
+        overlap = np.count_nonzero(cells & near)
+        if overlap < best_overlap:
+            best, best_overlap, best_cells = candidate, overlap, cells
+        if overlap == 0:
+            break
+    occupied |= best_cells
+    return best
 
 
 def _leaf_layers(leaf: _Leaf, rng: np.random.Generator, mm: float, height: int, width: int) -> dict:

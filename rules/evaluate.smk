@@ -4,7 +4,6 @@ rule evaluate:
         predicted=get_leaf_files("labels", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         truth="results/data/test/leaves.csv",
-        truth_traits=get_truth_traits("test"),
     output:
         sheets="results/metrics/{model}/sheets.csv",
         pairs="results/metrics/{model}/intact_pairs.csv",

@@ -42,7 +42,6 @@ rule measure_truth:
 rule train_svm:
     input:
         traits=get_truth_traits("train"),
-        leaves="results/data/train/leaves.csv",
     output:
         model="results/svm/model.joblib",
         scores="results/svm/cv_scores.csv",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from herbarium_leaves.measure import measure_leaves, sheet_scale
 from herbarium_leaves.metrics import evaluate_sheet, summarize_model
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
@@ -13,20 +14,20 @@ from herbarium_leaves.sheet_io import read_png, write_csv, write_json
 def main(logger):
     traits = pd.read_csv(snakemake.input.traits, dtype={"sample": str})
     truth = pd.read_csv(snakemake.input.truth, dtype={"sample": str})
-    if truth["length_mm"].isna().all():  # no true sizes given: the true masks' measurements stand in
-        measured = pd.concat([pd.read_csv(p, dtype={"sample": str}) for p in snakemake.input.truth_traits])
-        truth = truth.drop(columns=["length_mm", "width_mm"]).merge(
-            measured[["sample", "leaf_id", "length_mm", "width_mm"]], on=["sample", "leaf_id"], how="left"
-        )
+    measure_truth = truth["length_mm"].isna().all()  # no true sizes given: the true instances' measurements stand in
     sheets, pairs = [], []
     for predicted_path, truth_path in zip(snakemake.input.predicted, snakemake.input.truth_labels, strict=True):
         sample = Path(predicted_path).stem
+        truth_labels, sheet_truth = read_png(truth_path), truth[truth["sample"] == sample]
+        if measure_truth:
+            sizes = measure_leaves(truth_labels, sheet_scale(sheet_truth))[["leaf_id", "length_mm", "width_mm"]]
+            sheet_truth = sheet_truth.drop(columns=["length_mm", "width_mm"]).merge(sizes, on="leaf_id", how="left")
         sheet, matched = evaluate_sheet(
             sample,
             read_png(predicted_path),
             traits[traits["sample"] == sample],
-            read_png(truth_path),
-            truth[truth["sample"] == sample],
+            truth_labels,
+            sheet_truth,
             snakemake.params.iou_threshold,
         )
         sheets.append(sheet)

@@ -1,4 +1,4 @@
-"""Train the intact-leaf SVM on the measured true leaves of the training sheets."""
+"""Train the intact-leaf SVM on the measured true leaves (components of the true masks) of the training sheets."""
 
 import joblib
 import pandas as pd
@@ -10,9 +10,7 @@ from herbarium_leaves.sheet_io import atomic_path, write_csv
 
 def main(logger):
     params = snakemake.params.svm
-    traits = pd.concat([pd.read_csv(path, dtype={"sample": str}) for path in snakemake.input.traits], ignore_index=True)
-    flags = pd.read_csv(snakemake.input.leaves, dtype={"sample": str})[["sample", "leaf_id", "intact"]]
-    table = traits.merge(flags, on=["sample", "leaf_id"], how="left")
+    table = pd.concat([pd.read_csv(path, dtype={"sample": str}) for path in snakemake.input.traits], ignore_index=True)
     spec = SvmSpec(
         tuple(params["features"]),
         tuple(params["c_grid"]),
