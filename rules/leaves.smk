@@ -24,6 +24,7 @@ rule measure_truth:
         mask="results/data/{split}/labels/{sample}.png",
         sheet_leaves="results/data/{split}/leaves/{sample}.csv",
     output:
+        labels="results/leaves/truth/{split}/labels/{sample}.png",
         traits="results/leaves/truth/{split}/measured/{sample}.csv",
     log:
         "results/logs/measure_truth/{split}/{sample}.log",
@@ -35,6 +36,7 @@ rule measure_truth:
     params:
         measure=config["measure"],
         truth=True,
+        iou_threshold=config["evaluate"]["iou_threshold"],
     script:
         "../scripts/measure.py"
 

@@ -49,3 +49,16 @@ def test_classify_an_empty_sheet():
     bundle, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
     called = classify_leaves(bundle, traits.iloc[:0])
     assert called.empty and {"intact", "intact_probability"} <= set(called.columns)
+
+
+def test_component_truth_marks_only_components_that_are_one_intact_leaf():
+    from herbarium_leaves.intact import component_truth
+
+    instances = np.zeros((20, 30), np.uint16)
+    instances[2:8, 2:8] = 1  # intact, alone
+    instances[10:18, 2:10] = 2  # intact, but touching leaf 3
+    instances[10:18, 10:28] = 3  # not intact
+    components = (instances > 0).astype(np.uint16)
+    components[10:18, 2:28] = 2
+    flags = component_truth(components, instances, intact_ids=[1, 2], threshold=0.5)
+    assert flags.to_dict() == {1: True, 2: False}
