@@ -319,3 +319,8 @@ def test_png_round_trip_and_atomic_failure(tmp_path):
         temporary.write_text("half")
         raise RuntimeError("killed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.png", "l.png"]
+
+
+def test_written_files_are_readable_by_others(tmp_path):
+    write_png(tmp_path / "i.png", np.zeros((2, 2), np.uint8))
+    assert (tmp_path / "i.png").stat().st_mode & 0o044 == 0o044

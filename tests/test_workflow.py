@@ -162,6 +162,41 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
     assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
 
 
+def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
+    """The dry run's job counts per rule (without `all`)."""
+    result = snakemake(workdir, config, "--dry-run")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    counts, table = {}, False
+    for line in result.stdout.splitlines():
+        if line.startswith("job ") and "count" in line:
+            table = True
+        elif table and line.strip() and not line.startswith("-"):
+            name, count = line.split()[:2]
+            if name == "total":
+                break
+            counts[name] = int(count)
+    counts.pop("all", None)
+    return counts
+
+
+def test_changing_an_svm_setting_reruns_only_the_svm_and_what_follows(demo_run):
+    config = {**TINY, "svm": {"c_grid": [0.5, 5.0]}}
+    assert set(planned_jobs(demo_run, config)) == {"train_svm", "classify", "evaluate", "summarize", "report"}
+
+
+def test_adding_a_seed_trains_and_predicts_only_that_seed(demo_run):
+    jobs = planned_jobs(demo_run, {**TINY, "seeds": [0, 1, 2]})
+    assert jobs["augment"] == 1 and jobs["train"] == 1 and jobs["predict_sheet"] == 1  # seed 2 on the test sheet
+    assert jobs["ensemble"] == 1 and jobs["evaluate"] == 2  # seed 2 and the ensemble
+    assert {"synthesize_demo", "resize", "train_svm"}.isdisjoint(jobs)
+
+
+def test_changing_the_overlap_reruns_inference_not_training(demo_run):
+    jobs = planned_jobs(demo_run, {**TINY, "predict": {"overlap": 0.5}})
+    assert jobs["predict_sheet"] == 2 and jobs["ensemble"] == 1
+    assert {"train", "augment", "train_svm", "measure_truth"}.isdisjoint(jobs)
+
+
 def test_nothing_to_do_after_a_complete_run(demo_run):
     result = snakemake(demo_run, TINY, "--dry-run")
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
