@@ -31,6 +31,7 @@ def main():
         config.write_text(yaml.safe_dump({"unlabelled": {"sheets": str(sheets), "chunk_size": chunk_size}}))
         command = [
             str(Path(sys.executable).parent / "snakemake"),
+            "predict",
             "--snakefile",
             str(ROOT / "Snakefile"),
             "--directory",
@@ -42,7 +43,6 @@ def main():
             "--dry-run",
             "--quiet",
             "rules",
-            "predict",
         ]
         began = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True)

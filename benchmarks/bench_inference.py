@@ -36,8 +36,7 @@ CPU = torch.device("cpu")
 
 _BIG_SHEET = """
 import resource, sys, time, torch
-from herbarium_leaves.inference import (InferenceSpec, mask_from_probability, predict_sheet,
-                                        probability_to_uint8)
+from herbarium_leaves.inference import InferenceSpec, mask_from_probability, predict_sheet
 from herbarium_leaves.model import ModelSpec, build_model
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.sheet_io import read_sheet_image, write_png
@@ -47,8 +46,7 @@ start = time.perf_counter()
 sheet, _, _ = read_sheet_image(path, 250_000_000)
 model = build_model(ModelSpec("resnet18", None, 64)).eval()
 spec = InferenceSpec(window=256, overlap=0.25, batch_size=8)
-probability = probability_to_uint8(
-    predict_sheet(model, sheet, ResizeSpec("long_side", long_side=4096), spec, torch.device("cpu")))
+probability = predict_sheet(model, sheet, ResizeSpec("long_side", long_side=4096), spec, torch.device("cpu"))
 write_png(out + "/probability.png", probability)
 write_png(out + "/mask.png", mask_from_probability(probability, 0.5))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

@@ -107,7 +107,7 @@ def to_rgb8(image: Image.Image, path: str | Path) -> np.ndarray:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         white = Image.new("RGBA", image.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, image.convert("RGBA"))
-    return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    return np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
 
 
 def read_sheet_image(path: str | Path, max_pixels: int) -> tuple[np.ndarray, int, tuple[int, int]]:
@@ -118,7 +118,9 @@ def read_sheet_image(path: str | Path, max_pixels: int) -> tuple[np.ndarray, int
     image = open_checked(path, max_pixels)
     orientation = exif_orientation(image)
     stored = (image.height, image.width)
-    return to_rgb8(ImageOps.exif_transpose(image), path), orientation, stored
+    if orientation != 1:
+        image = ImageOps.exif_transpose(image)
+    return to_rgb8(image, path), orientation, stored
 
 
 def read_mask(

@@ -2,7 +2,7 @@
 
 import torch
 
-from herbarium_leaves.inference import InferenceSpec, mask_from_probability, predict_sheet, probability_to_uint8
+from herbarium_leaves.inference import InferenceSpec, mask_from_probability, predict_sheet
 from herbarium_leaves.model import load_model
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
@@ -16,9 +16,7 @@ def main(logger):
     device = resolve_device(params.device)
     model = load_model(snakemake.input.model, snakemake.input.config).to(device)
     spec = InferenceSpec(**params.inference)
-    probability = probability_to_uint8(
-        predict_sheet(model, read_png(snakemake.input.image), ResizeSpec(**params.resize), spec, device)
-    )
+    probability = predict_sheet(model, read_png(snakemake.input.image), ResizeSpec(**params.resize), spec, device)
     write_png(snakemake.output.probability, probability)
     write_png(snakemake.output.mask, mask_from_probability(probability, spec.threshold))
     logger.info(

@@ -58,8 +58,7 @@ def test_constant_model_gives_a_constant_map_without_seams(blend, overlap):
 def test_output_has_the_sheets_original_size(model, height, width):
     spec = InferenceSpec(window=32, overlap=0.25, batch_size=4)
     probability = predict_sheet(model, _image(height, width), ResizeSpec("scale", scale=0.6), spec, CPU)
-    assert probability.shape == (height, width) and probability.dtype == np.float32
-    assert 0.0 <= probability.min() and probability.max() <= 1.0
+    assert probability.shape == (height, width) and probability.dtype == np.uint8
 
 
 def test_overlapping_windows_agree_with_whole_image_away_from_borders(model):
@@ -74,11 +73,17 @@ def test_ensemble_of_one_seed_equals_that_seed(model):
     probability = probability_to_uint8(sliding_window_probability(model, _image(40, 50), InferenceSpec(window=32), CPU))
     assert np.array_equal(mean_probability([probability]), probability)
     sheet = _image(40, 50)
-    single = probability_to_uint8(
-        predict_sheet(model, sheet, ResizeSpec("scale", scale=1.0), InferenceSpec(window=32), CPU)
-    )
+    single = predict_sheet(model, sheet, ResizeSpec("scale", scale=1.0), InferenceSpec(window=32), CPU)
     together = ensemble_probability([model], sheet, ResizeSpec("scale", scale=1.0), InferenceSpec(window=32), CPU)
     assert np.array_equal(single, together)
+
+
+def test_back_to_full_size_rounds_like_uint8_without_overflow():
+    from herbarium_leaves.inference import to_original
+
+    probability = np.array([[0.0, 0.5, 1.0], [0.2, 0.999, 0.0039]], np.float32)
+    assert np.array_equal(to_original(probability, (2, 3)), probability_to_uint8(probability))
+    assert (to_original(np.ones((4, 4), np.float32), (9, 7)) == 255).all()
 
 
 def test_mean_of_two_maps():
