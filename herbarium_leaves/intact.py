@@ -11,6 +11,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
+from sklearn.utils.class_weight import compute_sample_weight
 
 from herbarium_leaves.config import ConfigError
 from herbarium_leaves.metrics import instance_iou
@@ -83,7 +84,7 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
         scoring="balanced_accuracy",
         refit=True,
     )
-    search.fit(x, y)
+    search.fit(x, y, svc__sample_weight=compute_sample_weight("balanced", y))
     scores = pd.DataFrame(search.cv_results_)[
         [
             "param_svc__estimator__C",

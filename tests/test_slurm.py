@@ -74,7 +74,7 @@ def test_tiny_config_runs_as_slurm_jobs_and_matches_a_local_run(cluster, tmp_pat
     local.mkdir()
     remote.mkdir()
     assert snakemake(local, config, *TARGETS).returncode == 0
-    result = snakemake(remote, config, "--profile", str(ROOT / "profiles" / "slurm"), *SLURM_OVERRIDES, *TARGETS)
+    result = snakemake(remote, config, *TARGETS, "--profile", str(ROOT / "profiles" / "slurm"), *SLURM_OVERRIDES)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     job_ids = _job_ids(remote)
     assert job_ids, "no SLURM job logs were written"
