@@ -64,16 +64,16 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
     x = traits.loc[known, columns].to_numpy(float)
     y = intact[known].astype(bool).to_numpy()
     counts = np.bincount(y.astype(int), minlength=2)
-    if counts.min() < 6:  # two outer folds of three calibration folds each
+    if counts.min() < 4:  # outer folds, each with two calibration folds
         raise ConfigError(
-            f"the SVM needs at least 6 intact and 6 other training leaves; got {counts[1]} and {counts[0]}"
+            f"the SVM needs at least 4 intact and 4 other training leaves; got {counts[1]} and {counts[0]}"
         )
     # Probabilities by Platt scaling on out-of-fold decision values (scikit-learn's successor of SVC(probability=True)).
     calibrated = CalibratedClassifierCV(
         SVC(kernel="rbf", class_weight="balanced"),
         method="sigmoid",
         ensemble=False,
-        cv=StratifiedKFold(n_splits=3, shuffle=True, random_state=seed),
+        cv=StratifiedKFold(n_splits=2, shuffle=True, random_state=seed),
     )
     pipeline = Pipeline([("scale", StandardScaler()), ("svc", calibrated)])
     folds = StratifiedKFold(n_splits=min(spec.folds, int(counts.min())), shuffle=True, random_state=seed)

@@ -217,4 +217,4 @@ def write_csv(path: str | Path, table: pd.DataFrame) -> None:
 def write_json(path: str | Path, data: object) -> None:
     """Write JSON (indented, keys in order given), atomically."""
     with atomic_path(path) as temporary:
-        temporary.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        temporary.write_text(json.dumps(data, indent=1, default=str) + "\n", encoding="utf-8")

@@ -616,7 +616,7 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
                 labels[y0:y1, x0:x1][mask.astype(bool)] = z + 1
         layers.append((z, layer))
 
-    for stem in stems:
+    for stem in (stem for stem in stems if len(stem) > 1):
         for _ in range(int(rng.integers(1, 3))):
             _strip(painter, rng, stem[int(rng.integers(1, len(stem)))], stem, mm)
     for leaf in rng.permutation(len(leaves))[: int(rng.integers(0, 3))]:

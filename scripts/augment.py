@@ -38,4 +38,4 @@ def main(logger):
     logger.info("seed %s: %d patches from %d sheets", params.seed, len(rows), len(snakemake.input.images))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

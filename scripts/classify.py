@@ -35,4 +35,4 @@ def main(logger):
     )
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

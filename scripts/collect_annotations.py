@@ -21,4 +21,4 @@ def main(logger):
     logger.info("split %s: %d sheets, %d leaves", snakemake.wildcards.split, len(sheets), len(leaves))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

@@ -12,4 +12,4 @@ def main(logger):
     logger.info("%s: mean of %d seeds", snakemake.wildcards.sample, len(snakemake.input.probabilities))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

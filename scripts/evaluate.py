@@ -40,4 +40,4 @@ def main(logger):
     logger.info("%s", json.dumps(summary))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

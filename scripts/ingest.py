@@ -26,4 +26,4 @@ def main(logger):
     logger.info("sheet %s: %d x %d px, %d leaves", sample, image.shape[1], image.shape[0], len(leaves))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

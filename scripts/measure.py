@@ -33,4 +33,4 @@ def main(logger):
     logger.info("%s: %d leaves (%s)", sample, len(traits), "mm" if scale else "px")
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

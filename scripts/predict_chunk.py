@@ -38,4 +38,4 @@ def main(logger):
     write_csv(folder / "sheets.csv", pd.DataFrame(rows, columns=["sample", "source", "status", "height", "width"]))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

@@ -58,7 +58,10 @@ def main(logger):
         )
     svm = joblib.load(inputs.svm)  # the pipeline's own results only
     training = pd.read_csv(inputs.svm_training)
-    links = "".join(
+    links = (
+        '<li><a href="../provenance/">results/provenance/</a>: one record per job (params, checksums, versions)</li>'
+    )
+    links += "".join(
         f'<li><a href="../{html.escape(str(Path(p).relative_to("results")))}">{html.escape(p)}</a></li>'
         for p in [*inputs.provenance, inputs.svm_scores]
     )
@@ -113,4 +116,4 @@ def main(logger):
     logger.info("report with %d models", len(sheets))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

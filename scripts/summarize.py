@@ -16,4 +16,4 @@ def main(logger):
     logger.info("\n%s", table.to_string(index=False))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

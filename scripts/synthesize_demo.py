@@ -21,4 +21,4 @@ def main(logger):
     )
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

@@ -57,4 +57,4 @@ def main(logger):
     logger.info("kept weights sha256 %s", state_dict_digest(model))
 
 
-run_logged(snakemake.log[0], main, snakemake.threads)
+run_logged(snakemake, main)

@@ -40,7 +40,7 @@ def test_features_fall_back_to_px_without_a_scale():
 
 def test_too_few_examples_of_a_class():
     traits, _ = _leaves(10)
-    with pytest.raises(ConfigError, match="at least 6 intact and 6 other"):
+    with pytest.raises(ConfigError, match="at least 4 intact and 4 other"):
         train_intact_svm(traits, pd.Series([True] + [False] * 9), SvmSpec(), seed=0)
 
 

@@ -108,3 +108,9 @@ def test_demo_sheets_keep_train_and_test_indices_apart():
     assert list(table["sample"]) == ["train_0000", "train_0001", "train_0002", "test_0000", "test_0001"]
     assert list(table["index"]) == [0, 1, 2, TEST_INDEX_OFFSET, TEST_INDEX_OFFSET + 1]
     assert demo_sheets(5, 2).query("split == 'test'")["index"].tolist() == [TEST_INDEX_OFFSET, TEST_INDEX_OFFSET + 1]
+
+
+def test_every_layout_generates_even_when_a_stem_stops_at_the_edge():
+    for index in range(60):  # index 5 at this size once grew a one-point stem
+        sheet = generate_sheet(0, index, 256, 176)
+        assert sheet.labels.shape == (256, 176)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TINY = {
     "seeds": [0, 1],
-    "data": {"synthetic": {"n_train": 3, "n_test": 1, "height_px": 256, "width_px": 176}},
+    "data": {"synthetic": {"n_train": 5, "n_test": 1, "height_px": 256, "width_px": 176}},
     "resize": {"mode": "fixed", "height": 128, "width": 96},
     "patch": {"size": 64, "stride": 64},
     "augment": {"copies": 1},
@@ -59,7 +59,8 @@ def demo_run(tmp_path_factory):
 
 def test_demo_produces_data_and_resized_sheets(demo_run):
     results = demo_run / "results"
-    for split, samples in (("train", ["train_0000", "train_0001", "train_0002"]), ("test", ["test_0000"])):
+    train = [f"train_{index:04d}" for index in range(5)]
+    for split, samples in (("train", train), ("test", ["test_0000"])):
         leaves = pd.read_csv(results / "data" / split / "leaves.csv")
         assert sorted(leaves["sample"].unique()) == samples
         coco = json.loads((results / "data" / split / "annotations.json").read_text())
@@ -75,6 +76,29 @@ def test_demo_produces_data_and_resized_sheets(demo_run):
             assert (size["original_height"], size["original_width"], size["height"]) == (256, 176, 128)
     for rule in ("synthesize_demo", "resize", "collect_annotations", "augment", "train", "predict_sheet", "ensemble"):
         assert any((results / "logs" / rule).rglob("*.log")), rule
+
+
+def test_every_job_leaves_a_provenance_record(demo_run):
+    records = demo_run / "results" / "provenance"
+    train = json.loads((records / "train" / "0.json").read_text())
+    assert train["rule"] == "train" and train["wildcards"] == {"seed": "0"}
+    assert train["params"]["train"]["epochs"] == 2 and train["params"]["seed"] == 0
+    assert any(item["path"].endswith("manifest.csv") and len(item["sha256"]) == 64 for item in train["inputs"])
+    assert {"torch", "python"} <= set(train["versions"]) and train["code"]["package_sha256"]
+    for rule in (
+        "synthesize_demo",
+        "resize",
+        "augment",
+        "predict_sheet",
+        "ensemble",
+        "measure",
+        "train_svm",
+        "classify",
+        "evaluate",
+        "summarize",
+        "report",
+    ):
+        assert any((records / rule).glob("*.json")), rule
 
 
 def test_each_seed_gets_its_own_model_with_provenance(demo_run):
