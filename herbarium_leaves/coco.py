@@ -54,12 +54,16 @@ def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]], polygons:
             rle = mask_utils.encode(blade)
             attributes = {key: _plain(row[key]) for key in _ATTRIBUTE_COLUMNS if key in row}
             attributes["leaf_id"] = int(row["leaf_id"])
+            if polygons:
+                segmentation = _polygons(blade)
+            else:
+                segmentation = {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")}
             annotations.append(
                 {
                     "id": len(annotations) + 1,
                     "image_id": image_id,
                     "category_id": LEAF_CATEGORY["id"],
-                    "segmentation": {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")},
+                    "segmentation": segmentation,
                     "area": float(mask_utils.area(rle)),
                     "bbox": [float(v) for v in mask_utils.toBbox(rle)],
                     "iscrowd": 0,

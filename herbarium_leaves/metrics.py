@@ -7,6 +7,18 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 
+PAIR_COLUMNS = [
+    "sample",
+    "predicted_leaf",
+    "true_leaf",
+    "iou",
+    "predicted_length_mm",
+    "true_length_mm",
+    "predicted_width_mm",
+    "true_width_mm",
+]
+
+
 def mask_iou(predicted: np.ndarray, truth: np.ndarray) -> float:
     """IoU of two binary masks; 1.0 when both are empty (nothing to find, nothing found)."""
     predicted, truth = predicted.astype(bool), truth.astype(bool)
@@ -80,7 +92,7 @@ def evaluate_sheet(
         "matched_intact": len(matches),
         "found": bool(matches) if len(intact_true) else None,
     }
-    return sheet, pd.DataFrame(pairs)
+    return sheet, pd.DataFrame(pairs, columns=PAIR_COLUMNS)
 
 
 def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame) -> dict:

@@ -324,3 +324,14 @@ def test_png_round_trip_and_atomic_failure(tmp_path):
 def test_written_files_are_readable_by_others(tmp_path):
     write_png(tmp_path / "i.png", np.zeros((2, 2), np.uint8))
     assert (tmp_path / "i.png").stat().st_mode & 0o044 == 0o044
+
+
+def test_coco_polygons_export_for_annotation_tools():
+    _, labels = _sheet()
+    leaves = pd.DataFrame({"leaf_id": [1, 2], "intact": [True, False], "intact_probability": [0.9, 0.2]})
+    coco = labels_to_coco([("a.png", labels, leaves)], polygons=True)
+    first = coco["annotations"][0]
+    assert isinstance(first["segmentation"], list) and len(first["segmentation"][0]) >= 6
+    assert first["attributes"]["intact"] is True and first["attributes"]["intact_probability"] == 0.9
+    redrawn, _ = coco_labels(coco, 1, 60, 40, "c.json")
+    assert ((redrawn > 0) == (labels > 0)).mean() > 0.97

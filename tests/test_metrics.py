@@ -97,3 +97,11 @@ def test_summary_table_rows():
     assert table.loc[table["model"] == "seeds mean", "mean_iou"].item() == pytest.approx(0.85)
     assert table.loc[table["model"] == "seeds std", "mean_iou"].item() == pytest.approx(np.std([0.8, 0.9], ddof=1))
     assert any(table["model"].str.startswith("study"))
+
+
+def test_a_sheet_without_matches_still_has_the_pair_columns():
+    predicted, truth = _labels()
+    true_rows = pd.DataFrame({"leaf_id": [1, 2], "intact": [False, False]})
+    called = pd.DataFrame({"leaf_id": [1, 2, 3], "intact": [False, False, False]})
+    _, pairs = evaluate_sheet("s", predicted, called, truth, true_rows, 0.5)
+    assert pairs.empty and "true_length_mm" in pairs.columns

@@ -221,6 +221,12 @@ def test_changing_the_overlap_reruns_inference_not_training(demo_run):
     assert {"train", "augment", "train_svm", "measure_truth"}.isdisjoint(jobs)
 
 
+def test_snakemake_report_builds_with_captions(demo_run):
+    result = snakemake(demo_run, TINY, "--report", str(demo_run / "report.zip"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (demo_run / "report.zip").stat().st_size > 10_000
+
+
 def test_nothing_to_do_after_a_complete_run(demo_run):
     result = snakemake(demo_run, TINY, "--dry-run")
     assert result.returncode == 0 and "Nothing to be done" in result.stdout + result.stderr
