@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-
 PAIR_COLUMNS = [
     "sample",
     "predicted_leaf",

@@ -56,7 +56,7 @@ def main(logger):
                 f"{iou:.3f}): truth green, prediction red, leaves called intact thick yellow",
             )
         )
-    svm = joblib.load(inputs.svm)  # the pipeline's own results only
+    svm = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     training = pd.read_csv(inputs.svm_training)
     links = (
         '<li><a href="../provenance/">results/provenance/</a>: one record per job (params, checksums, versions)</li>'

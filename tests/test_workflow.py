@@ -327,6 +327,43 @@ def test_bad_sheet_fails_alone_with_one_clear_line(tmp_path):
         assert len(list((tmp_path / "results" / "resized").glob(f"*/images/{name}.png"))) == 1
 
 
+def test_a_second_run_on_the_same_results_is_refused_by_the_lock(tmp_path):
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    command = [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(tmp_path),
+        "--configfile",
+        str(tmp_path / "tiny.yaml"),
+        "--cores",
+        "1",
+    ]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list((tmp_path / ".snakemake" / "locks").glob("*")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        assert second.returncode != 0
+        assert "LockException" in second.stdout + second.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+
+
+def test_an_empty_dataset_stops_before_any_job(tmp_path):
+    (tmp_path / "images").mkdir()
+    (tmp_path / "masks").mkdir()
+    config = {
+        "data": {"source": "folder", "folder": {"images": str(tmp_path / "images"), "masks": str(tmp_path / "masks")}}
+    }
+    result = snakemake(tmp_path, config, "--dry-run")
+    assert result.returncode != 0
+    assert f"{tmp_path / 'images'}: no images" in result.stdout + result.stderr
+
+
 def test_config_typo_stops_the_run_naming_the_key(tmp_path):
     result = snakemake(tmp_path, {"resize": {"hieght": 5}}, "--dry-run")
     assert result.returncode != 0
