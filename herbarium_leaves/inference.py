@@ -128,11 +128,6 @@ def predict_sheet(
     return to_original(working_probability(model, sheet, resize, spec, device), sheet.shape[:2])
 
 
-def probability_to_uint8(probability: np.ndarray) -> np.ndarray:
-    """Probability in [0, 1] as uint8 0..255 (rounded)."""
-    return np.clip(np.rint(probability * 255.0), 0, 255).astype(np.uint8)
-
-
 def mask_from_probability(probability: np.ndarray, threshold: float) -> np.ndarray:
     """uint8 mask, 255 where a uint8 probability (0..255) reaches `threshold` (0..1)."""
     mask = np.zeros(probability.shape, np.uint8)

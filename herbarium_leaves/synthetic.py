@@ -23,7 +23,6 @@ import skimage.draw
 
 PAPER_HEIGHT_MM = 420.0
 TEST_INDEX_OFFSET = 1_000_000
-PAPER_ASPECT = 290.0 / 420.0
 
 LEAF_SHAPES = ("elliptic", "ovate", "lanceolate", "obovate", "lobed", "serrated")
 # Half-width profile t**a * (1 - t)**b along the midrib: widest at a / (a + b).

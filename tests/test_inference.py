@@ -10,8 +10,8 @@ from herbarium_leaves.inference import (
     mean_probability,
     pad_sheet,
     predict_sheet,
-    probability_to_uint8,
     sliding_window_probability,
+    to_original,
 )
 from herbarium_leaves.model import ModelSpec, build_model, normalize
 from herbarium_leaves.resize import ResizeSpec
@@ -70,7 +70,9 @@ def test_overlapping_windows_agree_with_whole_image_away_from_borders(model):
 
 
 def test_ensemble_of_one_seed_equals_that_seed(model):
-    probability = probability_to_uint8(sliding_window_probability(model, _image(40, 50), InferenceSpec(window=32), CPU))
+    probability = to_original(
+        sliding_window_probability(model, _image(40, 50), InferenceSpec(window=32), CPU), (40, 50)
+    )
     assert np.array_equal(mean_probability([probability]), probability)
     sheet = _image(40, 50)
     single = predict_sheet(model, sheet, ResizeSpec("scale", scale=1.0), InferenceSpec(window=32), CPU)
@@ -79,10 +81,8 @@ def test_ensemble_of_one_seed_equals_that_seed(model):
 
 
 def test_back_to_full_size_rounds_like_uint8_without_overflow():
-    from herbarium_leaves.inference import to_original
-
     probability = np.array([[0.0, 0.5, 1.0], [0.2, 0.999, 0.0039]], np.float32)
-    assert np.array_equal(to_original(probability, (2, 3)), probability_to_uint8(probability))
+    assert np.array_equal(to_original(probability, (2, 3)), np.rint(probability * 255).astype(np.uint8))
     assert (to_original(np.ones((4, 4), np.float32), (9, 7)) == 255).all()
 
 
