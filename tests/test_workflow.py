@@ -32,9 +32,10 @@ TINY = {
 pytestmark = pytest.mark.slow
 
 
-def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+def snakemake_command(workdir: Path, config: dict, *args: str) -> list[str]:
+    """The command that runs the real Snakefile in `workdir` with `config` (written there as tiny.yaml)."""
     (workdir / "tiny.yaml").write_text(yaml.safe_dump(config))
-    command = [
+    return [
         str(BIN / "snakemake"),
         "--snakefile",
         str(ROOT / "Snakefile"),
@@ -46,7 +47,10 @@ def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedPr
         "2",
         *args,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
+def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(snakemake_command(workdir, config, *args), capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -249,19 +253,7 @@ def test_training_killed_mid_run_resumes_to_identical_weights(demo_run, tmp_path
     assert snakemake(reference, config, target).returncode == 0
     killed = tmp_path / "killed"
     killed.mkdir()
-    (killed / "tiny.yaml").write_text(yaml.safe_dump(config))
-    command = [
-        str(BIN / "snakemake"),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(killed),
-        "--configfile",
-        str(killed / "tiny.yaml"),
-        "--cores",
-        "2",
-        target,
-    ]
+    command = snakemake_command(killed, config, target)
     job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     checkpoints = killed / "results" / "checkpoints" / "seed0"
     deadline = time.monotonic() + 300
@@ -328,18 +320,7 @@ def test_bad_sheet_fails_alone_with_one_clear_line(tmp_path):
 
 
 def test_a_second_run_on_the_same_results_is_refused_by_the_lock(tmp_path):
-    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    command = [
-        str(BIN / "snakemake"),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--directory",
-        str(tmp_path),
-        "--configfile",
-        str(tmp_path / "tiny.yaml"),
-        "--cores",
-        "1",
-    ]
+    command = snakemake_command(tmp_path, TINY)
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
