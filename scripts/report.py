@@ -24,15 +24,16 @@ def main(logger):
     sheets = {_model_of(p): pd.read_csv(p, dtype={"sample": str}) for p in inputs.sheets}
     pairs = pd.read_csv(inputs.ensemble_pairs)
     histories = {_model_of(p): pd.read_csv(p) for p in inputs.histories}
-    provenance = json.loads(Path(inputs.provenance[0]).read_text(encoding="utf-8"))
+    records = [json.loads(Path(p).read_text(encoding="utf-8")) for p in inputs.provenance]
+    provenance = records[0]
     seeds_table = pd.DataFrame(
         [
             {
-                "seed": json.loads(Path(p).read_text())["seed"],
-                "best validation IoU": json.loads(Path(p).read_text())["best_val_iou"],
-                "weights sha256": json.loads(Path(p).read_text())["state_dict_sha256"][:16],
+                "seed": record["seed"],
+                "best validation IoU": record["best_val_iou"],
+                "weights sha256": record["state_dict_sha256"][:16],
             }
-            for p in inputs.provenance
+            for record in records
         ]
     )
     ensemble = sheets["ensemble"].sort_values("iou")
