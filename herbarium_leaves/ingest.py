@@ -17,6 +17,8 @@ SPLITS = ("train", "test")
 LEAF_COLUMNS = ["sample", "leaf_id", "intact", "reason", "length_mm", "width_mm", "px_per_mm"]
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
+# Snakemake reads braces in a path as a wildcard; a backslash or a leading dot would let a name act as a path.
+_UNSAFE_NAME_CHARACTERS = "{}\\"
 
 
 def files_by_stem(folder: str | Path) -> dict[str, Path]:
@@ -34,11 +36,21 @@ def files_by_stem(folder: str | Path) -> dict[str, Path]:
     return found
 
 
+def check_sample_names(samples: list[str], source: str | Path) -> None:
+    """Refuse sample names that cannot be file names under results/ (braces, backslash, leading dot)."""
+    for sample in samples:
+        unsafe = sorted(set(sample) & set(_UNSAFE_NAME_CHARACTERS))
+        if unsafe or sample.startswith("."):
+            what = f"contains {' '.join(unsafe)}" if unsafe else "starts with a dot"
+            raise InputError(source, f"sample name '{sample}' {what}, which the workflow cannot use; rename it")
+
+
 def folder_samples(images_dir: str | Path, masks_dir: str | Path) -> pd.DataFrame:
     """Table of sample, image and mask paths (mask None where none has the image's stem)."""
     images = files_by_stem(images_dir)
     if not images:
         raise InputError(images_dir, f"no images ({', '.join(IMAGE_SUFFIXES)}) in folder")
+    check_sample_names(list(images), images_dir)
     masks = files_by_stem(masks_dir)
     rows = [{"sample": s, "image": str(p), "mask": str(masks[s]) if s in masks else None} for s, p in images.items()]
     return pd.DataFrame(rows, columns=["sample", "image", "mask"])
@@ -168,6 +180,7 @@ def coco_samples(coco: dict, images_dir: str | Path, source: str | Path) -> pd.D
     repeated = table["sample"][table["sample"].duplicated()]
     if len(repeated):
         raise InputError(source, f"duplicate sample name '{repeated.iloc[0]}' among the COCO images")
+    check_sample_names(list(table["sample"]), source)
     return table
 
 

@@ -107,22 +107,31 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
 
 
 def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
-    """`traits` with intact_probability and intact (probability >= the bundle's threshold) added."""
-    columns = bundle["columns"]
-    missing = [c for c in columns if c not in traits or (len(traits) and traits[c].isna().all())]
-    if missing:
-        raise ConfigError(
-            f"the SVM was trained on {columns}, but these leaves lack {missing}: their sheets have no px_per_mm "
-            "(for unlabelled sheets set config key 'unlabelled.px_per_mm')"
-        )
+    """`traits` with intact_probability and intact (probability >= the bundle's threshold) added.
+
+    A leaf lacking one of the SVM's features (its sheet has no px_per_mm) gets probability NaN and intact False.
+    """
     result = traits.copy()
-    if len(traits):
-        probability = bundle["pipeline"].predict_proba(traits[columns].to_numpy(float))[:, 1]
-    else:
-        probability = np.zeros(0)
+    features = result.reindex(columns=bundle["columns"]).to_numpy(float)
+    known = np.isfinite(features).all(axis=1)
+    probability = np.full(len(result), np.nan)
+    if known.any():
+        probability[known] = bundle["pipeline"].predict_proba(features[known])[:, 1]
     result["intact_probability"] = probability
     result["intact"] = probability >= bundle["threshold"]
     return result
+
+
+def unjudged_sheets(bundle: dict, classified: pd.DataFrame) -> list[str]:
+    """Sheets with leaves the SVM could not judge; ConfigError when that is every leaf (no scale anywhere)."""
+    unjudged = classified["intact_probability"].isna()
+    if len(classified) and unjudged.all():
+        columns = bundle["columns"]
+        raise ConfigError(
+            f"the SVM was trained on {columns}, but no leaf has them: their sheets have no px_per_mm "
+            "(for unlabelled sheets set config key 'unlabelled.px_per_mm')"
+        )
+    return sorted(classified.loc[unjudged, "sample"].unique())
 
 
 def component_truth(

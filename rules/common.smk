@@ -28,6 +28,16 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
+ENCODER_WEIGHTS_FILE = (
+    None
+    if config["model"]["encoder_weights"] in (None, "imagenet")
+    else config["model"]["encoder_weights"]
+)
+if ENCODER_WEIGHTS_FILE and not Path(ENCODER_WEIGHTS_FILE).is_file():
+    raise WorkflowError(
+        f"config key 'model.encoder_weights': {ENCODER_WEIGHTS_FILE}: weights file not found"
+    )
+
 
 wildcard_constraints:
     split="|".join(SPLITS),
@@ -106,7 +116,7 @@ def get_ingest_input(wildcards):
     data = config["data"]
     inputs = {"image": entry["image"]}
     if data["source"] == "folder":
-        if entry["mask"]:
+        if isinstance(entry["mask"], str):  # a sheet without a mask has NaN here
             inputs["mask"] = entry["mask"]
         if data["folder"]["leaves_csv"]:
             inputs["leaves_csv"] = data["folder"]["leaves_csv"]
@@ -178,6 +188,11 @@ def get_resized_files(split, kind):
 def get_train_spec():
     """The train settings that shape the model (threads are the rule's own)."""
     return {key: value for key, value in config["train"].items() if key != "threads"}
+
+
+def get_encoder_weights_input(wildcards):
+    """The local encoder weights file, so that a new file retrains the models (none for null or imagenet)."""
+    return [ENCODER_WEIGHTS_FILE] if ENCODER_WEIGHTS_FILE else []
 
 
 def get_train_gpus():

@@ -2,6 +2,7 @@ rule train:
     input:
         patches="results/augmented/seed{seed}/patches",
         manifest="results/augmented/seed{seed}/manifest.csv",
+        encoder_weights=get_encoder_weights_input,
     output:
         model="results/models/seed{seed}/model.pt",
         config="results/models/seed{seed}/config.json",

@@ -6,7 +6,7 @@ import joblib
 import pandas as pd
 
 from herbarium_leaves.coco import labels_to_coco
-from herbarium_leaves.intact import classify_leaves
+from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
 
@@ -19,6 +19,11 @@ def main(logger):
     for path, table in zip(snakemake.input.traits, classified, strict=True):
         write_csv(folder / Path(path).name, table)
     traits = pd.concat(classified, ignore_index=True)
+    unjudged = unjudged_sheets(bundle, traits)
+    if unjudged:
+        logger.warning(
+            "no px_per_mm, so leaves not judged intact (intact_probability empty) on: %s", ", ".join(unjudged)
+        )
     write_csv(snakemake.output.traits, traits)
     write_csv(snakemake.output.intact, traits[traits["intact"]])
     sheets = [

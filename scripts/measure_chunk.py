@@ -5,7 +5,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
-from herbarium_leaves.intact import classify_leaves
+from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv
@@ -23,6 +23,7 @@ def main(logger):
         tables.append(measure_leaves(labels, params.px_per_mm).assign(sample=sample))
     traits = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[*TRAIT_COLUMNS, "sample"])
     traits = classify_leaves(bundle, traits[["sample", *TRAIT_COLUMNS]])
+    unjudged_sheets(bundle, traits)
     write_csv(snakemake.output.traits, traits)
     logger.info(
         "chunk %s: %d sheets, %d leaves, %d called intact",

@@ -1,4 +1,5 @@
 import hashlib
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -45,7 +46,7 @@ def pair(tmp_path):
     return _save(tmp_path / "a.png", image), _save(tmp_path / "a_mask.png", labels.astype(np.uint8)), image, labels
 
 
-def _png_claiming(path, width, height):
+def png_claiming_size(path, width, height):
     """A valid small PNG whose header claims another size."""
     _save(path, np.zeros((4, 4), np.uint8))
     data = bytearray(path.read_bytes())
@@ -101,7 +102,7 @@ def test_truncated_jpeg(tmp_path, pair):
 
 
 def test_image_too_large_is_refused_from_its_header(tmp_path, pair):
-    huge = _png_claiming(tmp_path / "huge.png", 60_000, 60_000)
+    huge = png_claiming_size(tmp_path / "huge.png", 60_000, 60_000)
     with pytest.raises(InputError, match=r"huge\.png: image is 60000 x 60000 px, over the limit of 50000000 px"):
         load_folder_sheet(huge, pair[1], "instance", LIMIT)
 
@@ -201,6 +202,19 @@ def test_duplicate_sample_names(tmp_path):
         _save(tmp_path / name, np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(InputError, match=r"duplicate sample name 'sheet' \(sheet\.jpg, sheet\.png\)"):
         folder_samples(tmp_path, tmp_path)
+
+
+@pytest.mark.parametrize(("name", "problem"), [("leaf {1}", "contains { }"), ("a\\b", "contains \\")])
+def test_names_the_workflow_cannot_use_are_refused(tmp_path, name, problem):
+    _save(tmp_path / f"{name}.png", np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(InputError, match=rf"sample name '{re.escape(name)}' {re.escape(problem)}, which"):
+        folder_samples(tmp_path, tmp_path)
+
+
+def test_coco_name_starting_with_a_dot_is_refused(tmp_path):
+    coco = {"images": [{"id": 1, "file_name": "sub/.hidden.png", "height": 5, "width": 5}]}
+    with pytest.raises(InputError, match=r"c\.json: sample name '\.hidden' starts with a dot"):
+        coco_samples(coco, tmp_path, "c.json")
 
 
 def test_split_is_seeded_stable_and_by_sheet():
@@ -319,6 +333,14 @@ def test_png_round_trip_and_atomic_failure(tmp_path):
         temporary.write_text("half")
         raise RuntimeError("killed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["i.png", "l.png"]
+
+
+def test_a_write_clears_what_a_killed_write_of_the_same_file_left(tmp_path):
+    left = [tmp_path / ".i.png.k1ll3d.tmp", tmp_path / ".other.png.k1ll3d.tmp"]
+    for path in left:
+        path.write_bytes(b"half a png")
+    write_png(tmp_path / "i.png", _sheet()[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.png.k1ll3d.tmp", "i.png"]
 
 
 def test_written_files_are_readable_by_others(tmp_path):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from herbarium_leaves.config import ConfigError
-from herbarium_leaves.intact import SvmSpec, classify_leaves, feature_columns, train_intact_svm
+from herbarium_leaves.intact import SvmSpec, classify_leaves, feature_columns, train_intact_svm, unjudged_sheets
 
 
 def _leaves(n=80, seed=0):
@@ -49,6 +49,20 @@ def test_classify_an_empty_sheet():
     bundle, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
     called = classify_leaves(bundle, traits.iloc[:0])
     assert called.empty and {"intact", "intact_probability"} <= set(called.columns)
+
+
+def test_leaves_of_a_sheet_without_scale_are_not_judged():
+    traits, intact = _leaves()
+    bundle, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
+    test = traits.assign(sample=np.where(np.arange(len(traits)) < 5, "no scale", "scaled"))
+    test.loc[test["sample"] == "no scale", ["length_mm", "width_mm"]] = np.nan
+    called = classify_leaves(bundle, test)
+    unscaled = called["sample"] == "no scale"
+    assert called.loc[unscaled, "intact_probability"].isna().all() and not called.loc[unscaled, "intact"].any()
+    assert called.loc[~unscaled, "intact_probability"].between(0, 1).all()
+    assert unjudged_sheets(bundle, called) == ["no scale"]
+    with pytest.raises(ConfigError, match=r"no leaf has them: their sheets have no px_per_mm"):
+        unjudged_sheets(bundle, called[unscaled])
 
 
 def test_component_truth_marks_only_components_that_are_one_intact_leaf():
