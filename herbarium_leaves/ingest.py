@@ -45,6 +45,12 @@ def check_sample_names(samples: list[str], source: str | Path) -> None:
             raise InputError(source, f"sample name '{sample}' {what}, which the workflow cannot use; rename it")
 
 
+def check_input_path(path: str | Path) -> None:
+    """Refuse a path with braces: Snakemake reads them as a wildcard in any input file's path."""
+    if set(str(path)) & set("{}"):
+        raise InputError(path, "has { or } in its path, which the workflow cannot use; rename or move it")
+
+
 def folder_samples(images_dir: str | Path, masks_dir: str | Path) -> pd.DataFrame:
     """Table of sample, image and mask paths (mask None where none has the image's stem)."""
     images = files_by_stem(images_dir)

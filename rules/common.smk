@@ -9,6 +9,7 @@ from herbarium_leaves.ingest import (
     IMAGE_SUFFIXES,
     SPLITS,
     assign_splits,
+    check_input_path,
     coco_samples,
     files_by_stem,
     folder_samples,
@@ -33,10 +34,13 @@ ENCODER_WEIGHTS_FILE = (
     if config["model"]["encoder_weights"] in (None, "imagenet")
     else config["model"]["encoder_weights"]
 )
-if ENCODER_WEIGHTS_FILE and not Path(ENCODER_WEIGHTS_FILE).is_file():
-    raise WorkflowError(
-        f"config key 'model.encoder_weights': {ENCODER_WEIGHTS_FILE}: weights file not found"
-    )
+if ENCODER_WEIGHTS_FILE:
+    try:
+        check_input_path(ENCODER_WEIGHTS_FILE)
+        if not Path(ENCODER_WEIGHTS_FILE).is_file():
+            raise InputError(ENCODER_WEIGHTS_FILE, "weights file not found")
+    except InputError as error:
+        raise WorkflowError(f"config key 'model.encoder_weights': {error}") from None
 
 
 wildcard_constraints:
@@ -80,6 +84,9 @@ def get_sample_table():
             splits = assign_splits(
                 list(table["sample"]), split["test_fraction"], split["seed"]
             )
+        for path in [*table["image"], *table.get("mask", []), source]:
+            if isinstance(path, str):
+                check_input_path(path)
         missing = sorted(set(table["sample"]) - set(splits))
         if missing:
             raise InputError(source, f"sample {missing[0]} has no split")
@@ -222,20 +229,26 @@ def get_unlabelled_sheets():
         )
     try:
         if Path(pattern).is_dir():
-            return [str(path) for path in files_by_stem(pattern).values()]
-        paths = sorted(
-            path
-            for path in glob.glob(pattern, recursive=True)
-            if Path(path).suffix.lower() in IMAGE_SUFFIXES
-        )
-        seen = {}
+            paths = [str(path) for path in files_by_stem(pattern).values()]
+        else:
+            paths = sorted(
+                path
+                for path in glob.glob(pattern, recursive=True)
+                if Path(path).suffix.lower() in IMAGE_SUFFIXES
+            )
+            seen = {}
+            for path in paths:
+                stem = Path(path).stem
+                if stem in seen:
+                    raise InputError(
+                        pattern,
+                        f"duplicate sample name '{stem}' ({seen[stem]}, {path})",
+                    )
+                seen[stem] = path
+        if not paths:
+            raise InputError(pattern, f"no images ({', '.join(IMAGE_SUFFIXES)}) found")
         for path in paths:
-            stem = Path(path).stem
-            if stem in seen:
-                raise InputError(
-                    pattern, f"duplicate sample name '{stem}' ({seen[stem]}, {path})"
-                )
-            seen[stem] = path
+            check_input_path(path)
         return paths
     except InputError as error:
         raise WorkflowError(str(error)) from None

@@ -211,6 +211,9 @@ def test_with_keep_going_every_good_sheet_is_processed(matrix_run, sample):
     [
         ("duplicate names", "duplicate", "{images}: duplicate sample name 'sheet' (sheet.jpg, sheet.png)"),
         ("braces in a name", "braces", "{images}: sample name 'leaf {{1}}' contains {{ }}, which the workflow cannot"),
+        ("braces in a folder", "folder", "{braced}: has {{ or }} in its path, which the workflow cannot use"),
+        ("braces in an unlabelled folder", "unlabelled", "{braced}: has {{ or }} in its path, which the workflow"),
+        ("no unlabelled sheets", "no unlabelled", "{braced.parent}: no images (.png, .jpg"),
         ("backslash in a name", "backslash", "{images}: sample name 'a\\b' contains \\, which the workflow cannot use"),
         ("COCO name escaping the folder", "coco", "{coco}: image file_name '../../etc/passwd.png' points outside"),
         ("empty dataset", "empty", "{images}: no images (.png, .jpg"),
@@ -229,7 +232,15 @@ def test_a_bad_dataset_or_config_stops_the_run_before_any_job(tmp_path, case, se
     for name in names.get(setup, [] if setup == "empty" else ["plain.png"]):
         Image.fromarray(image).save(images / name)
         Image.fromarray(mask).save(masks / f"{Path(name).stem}.png")
-    coco, weights = user / "annotations.json", user / "resnet18.pth"
+    coco, weights, braced = user / "annotations.json", user / "resnet18.pth", user / "scans {2024}" / "plain.png"
+    if setup == "folder":
+        masks.rename(braced.parent)
+        config["data"]["folder"]["masks"] = str(braced.parent)
+    if setup in ("unlabelled", "no unlabelled"):
+        braced.parent.mkdir()
+        if setup == "unlabelled":
+            Image.fromarray(image).save(braced)
+        config["unlabelled"] = {"sheets": str(braced.parent), "px_per_mm": 0.6}
     if setup == "coco":
         coco.write_text(
             json.dumps({"images": [{"id": 1, "file_name": "../../etc/passwd.png", "height": 4, "width": 4}]})
@@ -244,9 +255,9 @@ def test_a_bad_dataset_or_config_stops_the_run_before_any_job(tmp_path, case, se
     if setup in overrides:
         key, value = overrides[setup]
         config[key] = value
-    result = snakemake(tmp_path, config)
+    result = snakemake(tmp_path, config, *(["predict"] if "unlabelled" in setup else []))
     assert result.returncode != 0
-    expected = message.format(images=images, coco=coco, weights=weights)
+    expected = message.format(images=images, coco=coco, weights=weights, braced=braced)
     lines = [line for line in (result.stdout + result.stderr).splitlines() if expected in line]
     assert len(lines) == 1, (case, result.stdout + result.stderr)
     assert not (tmp_path / "results").exists(), case

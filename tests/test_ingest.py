@@ -13,6 +13,7 @@ from PIL import Image
 from herbarium_leaves.coco import coco_labels, labels_to_coco
 from herbarium_leaves.ingest import (
     assign_splits,
+    check_input_path,
     coco_samples,
     folder_samples,
     leaf_rows,
@@ -209,6 +210,12 @@ def test_names_the_workflow_cannot_use_are_refused(tmp_path, name, problem):
     _save(tmp_path / f"{name}.png", np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(InputError, match=rf"sample name '{re.escape(name)}' {re.escape(problem)}, which"):
         folder_samples(tmp_path, tmp_path)
+
+
+def test_a_path_with_braces_is_refused():
+    check_input_path("scans/2024/a b.png")
+    with pytest.raises(InputError, match=r"scans \{2024\}/a\.png: has \{ or \} in its path"):
+        check_input_path("scans {2024}/a.png")
 
 
 def test_coco_name_starting_with_a_dot_is_refused(tmp_path):
