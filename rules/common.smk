@@ -254,6 +254,11 @@ def get_unlabelled_sheets():
         raise WorkflowError(str(error)) from None
 
 
+# List the unlabelled sheets while parsing, so that a bad pattern or name stops any run at once, in one line.
+if config["unlabelled"]["sheets"]:
+    get_unlabelled_sheets()
+
+
 def get_chunk_sheets(wildcards):
     """The sheets of one unlabelled chunk (unlabelled.chunk_size of them)."""
     size = config["unlabelled"]["chunk_size"]
