@@ -11,7 +11,7 @@ import torch
 
 from herbarium_leaves.model import normalize
 from herbarium_leaves.resize import ResizeSpec, resize_image
-from herbarium_leaves.windows import sheet_windows
+from herbarium_leaves.windows import pad_to_window, sheet_windows
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,9 @@ def paper_colour(image: np.ndarray) -> np.ndarray:
 def pad_sheet(image: np.ndarray, window: int, mode: str) -> np.ndarray:
     """Pad bottom and right to at least `window` px: reflect, or the paper's own colour (never black)."""
     pad_h, pad_w = max(0, window - image.shape[0]), max(0, window - image.shape[1])
-    if not pad_h and not pad_w:
-        return image
-    if mode == "paper":
-        colour = paper_colour(image).tolist()
-        return cv2.copyMakeBorder(image, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=colour)
-    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="reflect")
+    if mode != "paper" or (not pad_h and not pad_w):
+        return pad_to_window(image, window)
+    return cv2.copyMakeBorder(image, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=paper_colour(image).tolist())
 
 
 @torch.no_grad()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,26 @@ SPLITS = ("train", "test")
 LEAF_COLUMNS = ["sample", "leaf_id", "intact", "reason", "length_mm", "width_mm", "px_per_mm"]
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f"}
-# Snakemake reads braces in a path as a wildcard; a backslash or a leading dot would let a name act as a path.
-_UNSAFE_NAME_CHARACTERS = "{}\\"
+# Snakemake reads braces in any path as a wildcard; a backslash or a leading dot would let a name act as a path.
+_WILDCARD_BRACES = "{}"
+_UNSAFE_NAME_CHARACTERS = _WILDCARD_BRACES + "\\"
+
+
+def images_by_stem(paths: Iterable[Path], source: str | Path) -> dict[str, Path]:
+    """Image files among `paths` keyed by file stem, in path order; hidden files skipped, duplicate stems refused.
+
+    `source` (the folder or glob the paths came from) is what an error names.
+    """
+    in_folder = Path(source).is_dir()
+    found: dict[str, Path] = {}
+    for path in sorted(paths):
+        if path.name.startswith(".") or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+            continue
+        if path.stem in found:
+            first, second = (found[path.stem].name, path.name) if in_folder else (found[path.stem], path)
+            raise InputError(source, f"duplicate sample name '{path.stem}' ({first}, {second})")
+        found[path.stem] = path
+    return found
 
 
 def files_by_stem(folder: str | Path) -> dict[str, Path]:
@@ -26,14 +45,7 @@ def files_by_stem(folder: str | Path) -> dict[str, Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(folder, "folder not found")
-    found: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
-            continue
-        if path.stem in found:
-            raise InputError(folder, f"duplicate sample name '{path.stem}' ({found[path.stem].name}, {path.name})")
-        found[path.stem] = path
-    return found
+    return images_by_stem(folder.iterdir(), folder)
 
 
 def check_sample_names(samples: list[str], source: str | Path) -> None:
@@ -47,7 +59,7 @@ def check_sample_names(samples: list[str], source: str | Path) -> None:
 
 def check_input_path(path: str | Path) -> None:
     """Refuse a path with braces: Snakemake reads them as a wildcard in any input file's path."""
-    if set(str(path)) & set("{}"):
+    if set(str(path)) & set(_WILDCARD_BRACES):
         raise InputError(path, "has { or } in its path, which the workflow cannot use; rename or move it")
 
 

@@ -206,7 +206,7 @@ class Checkpoint:
 
     def load(self) -> dict | None:
         """The saved state for this key, or None (other keys and unreadable files are ignored, with a log line)."""
-        for other in sorted(self.directory.glob("[!.]*.pt")):  # hidden files are writes in progress
+        for other in sorted(self.directory.glob("*.pt")):
             if other != self.path:
                 self.logger.info("ignoring checkpoint %s: it was trained with other params", other)
         if not self.path.exists():

@@ -12,6 +12,7 @@ from herbarium_leaves.ingest import (
     check_input_path,
     coco_samples,
     files_by_stem,
+    images_by_stem,
     folder_samples,
     read_coco,
     read_leaves_csv,
@@ -228,23 +229,12 @@ def get_unlabelled_sheets():
             "config key 'unlabelled.sheets' is not set: no unlabelled sheets to predict"
         )
     try:
-        if Path(pattern).is_dir():
-            paths = [str(path) for path in files_by_stem(pattern).values()]
-        else:
-            paths = sorted(
-                path
-                for path in glob.glob(pattern, recursive=True)
-                if Path(path).suffix.lower() in IMAGE_SUFFIXES
-            )
-            seen = {}
-            for path in paths:
-                stem = Path(path).stem
-                if stem in seen:
-                    raise InputError(
-                        pattern,
-                        f"duplicate sample name '{stem}' ({seen[stem]}, {path})",
-                    )
-                seen[stem] = path
+        found = (
+            files_by_stem(pattern)
+            if Path(pattern).is_dir()
+            else images_by_stem(map(Path, glob.glob(pattern, recursive=True)), pattern)
+        )
+        paths = [str(path) for path in found.values()]
         if not paths:
             raise InputError(pattern, f"no images ({', '.join(IMAGE_SUFFIXES)}) found")
         for path in paths:

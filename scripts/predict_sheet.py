@@ -17,14 +17,15 @@ def main(logger):
     model = load_model(snakemake.input.model, snakemake.input.config).to(device)
     spec = InferenceSpec(**params.inference)
     probability = predict_sheet(model, read_png(snakemake.input.image), ResizeSpec(**params.resize), spec, device)
+    mask = mask_from_probability(probability, spec.threshold)
     write_png(snakemake.output.probability, probability)
-    write_png(snakemake.output.mask, mask_from_probability(probability, spec.threshold))
+    write_png(snakemake.output.mask, mask)
     logger.info(
         "%s: %d x %d px, leaf fraction %.3f",
         snakemake.wildcards.sample,
         probability.shape[1],
         probability.shape[0],
-        float((probability >= 255 * spec.threshold).mean()),
+        float((mask > 0).mean()),
     )
 
 

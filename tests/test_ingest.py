@@ -16,6 +16,7 @@ from herbarium_leaves.ingest import (
     check_input_path,
     coco_samples,
     folder_samples,
+    images_by_stem,
     leaf_rows,
     load_coco_sheet,
     load_folder_sheet,
@@ -203,6 +204,19 @@ def test_duplicate_sample_names(tmp_path):
         _save(tmp_path / name, np.zeros((4, 4, 3), np.uint8))
     with pytest.raises(InputError, match=r"duplicate sample name 'sheet' \(sheet\.jpg, sheet\.png\)"):
         folder_samples(tmp_path, tmp_path)
+
+
+def test_duplicate_names_across_folders_are_named_by_path(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        _save(tmp_path / folder / "sheet.png", np.zeros((4, 4, 3), np.uint8))
+    (tmp_path / "a" / ".hidden.png").write_bytes(b"")
+    paths = list(tmp_path.glob("*/*.png"))
+    with pytest.raises(
+        InputError, match=r"\*/\*\.png: duplicate sample name 'sheet' \(.*a/sheet\.png, .*b/sheet\.png\)"
+    ):
+        images_by_stem(paths, tmp_path / "*/*.png")
+    assert list(images_by_stem(paths[:1] + [tmp_path / "a" / ".hidden.png"], "x")) == ["sheet"]
 
 
 @pytest.mark.parametrize(("name", "problem"), [("leaf {1}", "contains { }"), ("a\\b", "contains \\")])
