@@ -36,7 +36,8 @@ CPU = torch.device("cpu")
 
 _BIG_SHEET = """
 import resource, sys, time, torch
-from herbarium_leaves.inference import InferenceSpec, mask_from_probability, predict_sheet
+from herbarium_leaves.inference import InferenceSpec, predict_sheet
+from herbarium_leaves.probability import mask_from_probability
 from herbarium_leaves.model import ModelSpec, build_model
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.sheet_io import read_sheet_image, write_png

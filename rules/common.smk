@@ -4,6 +4,7 @@ from pathlib import Path
 
 # The herbarium_leaves package must be installed where Snakemake and its jobs run
 # (README: pip install -e .).
+from herbarium_leaves.batches import assign_batches
 from herbarium_leaves.config import ConfigError, load_schema, validate_config
 from herbarium_leaves.ingest import (
     IMAGE_SUFFIXES,
@@ -49,7 +50,6 @@ wildcard_constraints:
     seed=r"\d+",
     chunk=r"\d+",
     model=r"seed\d+|ensemble",
-    sample=r"(?!\.)[^/\\]+",
 
 
 @cache
@@ -102,30 +102,45 @@ def get_samples(split):
     return list(table.loc[table["split"] == split, "sample"])
 
 
-def get_sample_entry(wildcards):
-    """The sample table's row of a sheet, as a dict."""
+def get_batches(split, stage):
+    """The sheets of a split in batches of about `batch.<stage>` sheets, keyed by batch name."""
+    return assign_batches(get_samples(split), config["batch"][stage])
+
+
+def get_batch_files(pattern, split, samples):
+    """One path per sheet of a batch: `pattern` with {split} and {sample} filled (other wildcards kept)."""
+    pattern = pattern.replace("{split}", split)
+    return [pattern.replace("{sample}", sample) for sample in samples]
+
+
+def get_sample_entries(split, samples):
+    """The sample table's rows of some sheets of a split, in the order given, as dicts."""
     table = get_sample_table()
-    row = table[
-        (table["sample"] == wildcards.sample) & (table["split"] == wildcards.split)
+    rows = table[table["split"] == split].set_index("sample")
+    return [{"sample": sample, **rows.loc[sample].to_dict()} for sample in samples]
+
+
+def get_demo_indices(split, samples):
+    """Generator indices of demo sheets."""
+    return [int(entry["index"]) for entry in get_sample_entries(split, samples)]
+
+
+def get_mask_paths(split, samples):
+    """Each sheet's mask path in the folder form; None for a sheet without a mask (its job names it)."""
+    return [
+        entry["mask"] if isinstance(entry["mask"], str) else None  # NaN in the table
+        for entry in get_sample_entries(split, samples)
     ]
-    if row.empty:
-        raise WorkflowError(f"no sheet {wildcards.sample} in split {wildcards.split}")
-    return row.iloc[0].to_dict()
 
 
-def get_demo_index(wildcards):
-    """Generator index of a demo sheet."""
-    return int(get_sample_entry(wildcards)["index"])
-
-
-def get_ingest_input(wildcards):
-    """A user's sheet: its image and mask (folder) or the COCO file, and the leaves CSV."""
-    entry = get_sample_entry(wildcards)
+def get_ingest_input(split, samples):
+    """A batch of a user's sheets: images and masks (folder) or the COCO file, and the leaves CSV."""
     data = config["data"]
-    inputs = {"image": entry["image"]}
+    inputs = {
+        "images": [entry["image"] for entry in get_sample_entries(split, samples)]
+    }
     if data["source"] == "folder":
-        if isinstance(entry["mask"], str):  # a sheet without a mask has NaN here
-            inputs["mask"] = entry["mask"]
+        inputs["masks"] = [path for path in get_mask_paths(split, samples) if path]
         if data["folder"]["leaves_csv"]:
             inputs["leaves_csv"] = data["folder"]["leaves_csv"]
     else:
@@ -133,18 +148,20 @@ def get_ingest_input(wildcards):
     return inputs
 
 
-def get_coco_entry(wildcards):
-    """The COCO image entry of a sheet (id, size, resolved path); None for the folder form."""
-    if config["data"]["source"] != "coco":
-        return None
-    entry = get_sample_entry(wildcards)
-    return {
-        "image_id": int(entry["image_id"]),
-        "file_name": str(entry["file_name"]),
-        "height": int(entry["height"]),
-        "width": int(entry["width"]),
-        "image": str(entry["image"]),
-    }
+def get_ingest_sheets(split, samples):
+    """Per sheet of a batch: its mask (folder form) or COCO image entry (id, size, resolved path)."""
+    if config["data"]["source"] == "folder":
+        return [{"mask": mask} for mask in get_mask_paths(split, samples)]
+    return [
+        {
+            "image_id": int(entry["image_id"]),
+            "file_name": str(entry["file_name"]),
+            "height": int(entry["height"]),
+            "width": int(entry["width"]),
+            "image": str(entry["image"]),
+        }
+        for entry in get_sample_entries(split, samples)
+    ]
 
 
 def get_split_files(kind, extension, split=None):
@@ -206,6 +223,11 @@ def get_encoder_weights_input(wildcards):
 def get_train_gpus():
     """GPUs a training job asks for: one unless it is told to use the CPU."""
     return 0 if config["train"]["device"] == "cpu" else 1
+
+
+def get_predict_gpus():
+    """GPUs an inference job asks for: one unless it is told to use the CPU."""
+    return 0 if config["predict"]["device"] == "cpu" else 1
 
 
 def get_inference_spec():

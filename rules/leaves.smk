@@ -1,44 +1,79 @@
-rule measure:
-    input:
-        mask="results/predictions/{model}/{split}/masks/{sample}.png",
-        sheet_leaves="results/data/{split}/leaves/{sample}.csv",
-    output:
-        labels="results/leaves/{model}/{split}/labels/{sample}.png",
-        traits="results/leaves/{model}/{split}/measured/{sample}.csv",
-    log:
-        "results/logs/measure/{model}/{split}/{sample}.log",
-    benchmark:
-        "results/benchmarks/measure/{model}/{split}/{sample}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    threads: 1
-    params:
-        measure=config["measure"],
-        truth=False,
-    script:
-        "../scripts/measure.py"
+for batch, samples in get_batches("test", "measure").items():
+
+    rule:
+        name:
+            f"measure_test_{batch}"
+        input:
+            masks=get_batch_files(
+                "results/predictions/{model}/{split}/masks/{sample}.png",
+                "test",
+                samples,
+            ),
+            sheet_leaves=get_batch_files(
+                "results/data/{split}/leaves/{sample}.csv", "test", samples
+            ),
+        output:
+            labels=get_batch_files(
+                "results/leaves/{model}/{split}/labels/{sample}.png", "test", samples
+            ),
+            traits=get_batch_files(
+                "results/leaves/{model}/{split}/measured/{sample}.csv", "test", samples
+            ),
+        log:
+            f"results/logs/measure/{{model}}/test/{batch}.log",
+        benchmark:
+            f"results/benchmarks/measure/{{model}}/test/{batch}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        threads: 1
+        params:
+            split="test",
+            batch=batch,
+            samples=samples,
+            measure=config["measure"],
+            truth=False,
+        script:
+            "../scripts/measure.py"
 
 
-rule measure_truth:
-    input:
-        mask="results/data/{split}/labels/{sample}.png",
-        sheet_leaves="results/data/{split}/leaves/{sample}.csv",
-    output:
-        labels="results/leaves/truth/{split}/labels/{sample}.png",
-        traits="results/leaves/truth/{split}/measured/{sample}.csv",
-    log:
-        "results/logs/measure_truth/{split}/{sample}.log",
-    benchmark:
-        "results/benchmarks/measure_truth/{split}/{sample}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    threads: 1
-    params:
-        measure=config["measure"],
-        truth=True,
-        iou_threshold=config["evaluate"]["iou_threshold"],
-    script:
-        "../scripts/measure.py"
+for split in SPLITS:
+    for batch, samples in get_batches(split, "measure").items():
+
+        rule:
+            name:
+                f"measure_truth_{split}_{batch}"
+            input:
+                masks=get_batch_files(
+                    "results/data/{split}/labels/{sample}.png", split, samples
+                ),
+                sheet_leaves=get_batch_files(
+                    "results/data/{split}/leaves/{sample}.csv", split, samples
+                ),
+            output:
+                labels=get_batch_files(
+                    "results/leaves/truth/{split}/labels/{sample}.png", split, samples
+                ),
+                traits=get_batch_files(
+                    "results/leaves/truth/{split}/measured/{sample}.csv",
+                    split,
+                    samples,
+                ),
+            log:
+                f"results/logs/measure_truth/{split}/{batch}.log",
+            benchmark:
+                f"results/benchmarks/measure_truth/{split}/{batch}.tsv"
+            conda:
+                "../envs/pipeline.yaml"
+            threads: 1
+            params:
+                split=split,
+                batch=batch,
+                samples=samples,
+                measure=config["measure"],
+                truth=True,
+                iou_threshold=config["evaluate"]["iou_threshold"],
+            script:
+                "../scripts/measure.py"
 
 
 rule train_svm:

@@ -1,46 +1,81 @@
-rule predict_sheet:
-    input:
-        image="results/data/{split}/images/{sample}.png",
-        model="results/models/seed{seed}/model.pt",
-        config="results/models/seed{seed}/config.json",
-    output:
-        probability="results/predictions/seed{seed}/{split}/{sample}.png",
-        mask="results/predictions/seed{seed}/{split}/masks/{sample}.png",
-    log:
-        "results/logs/predict_sheet/seed{seed}/{split}/{sample}.log",
-    benchmark:
-        "results/benchmarks/predict_sheet/seed{seed}/{split}/{sample}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    threads: config["predict"]["threads"]
-    params:
-        resize=config["resize"],
-        inference=get_inference_spec(),
-        device=config["predict"]["device"],
-    script:
-        "../scripts/predict_sheet.py"
+for batch, samples in get_batches("test", "predict").items():
+
+    rule:
+        name:
+            f"predict_sheet_test_{batch}"
+        input:
+            images=get_batch_files(
+                "results/data/{split}/images/{sample}.png", "test", samples
+            ),
+            model="results/models/seed{seed}/model.pt",
+            config="results/models/seed{seed}/config.json",
+        output:
+            probabilities=get_batch_files(
+                "results/predictions/seed{seed}/{split}/{sample}.png", "test", samples
+            ),
+            masks=get_batch_files(
+                "results/predictions/seed{seed}/{split}/masks/{sample}.png",
+                "test",
+                samples,
+            ),
+        log:
+            f"results/logs/predict_sheet/seed{{seed}}/test/{batch}.log",
+        benchmark:
+            f"results/benchmarks/predict_sheet/seed{{seed}}/test/{batch}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        threads: config["predict"]["threads"]
+        resources:
+            gpu=get_predict_gpus(),
+        params:
+            split="test",
+            batch=batch,
+            samples=samples,
+            resize=config["resize"],
+            inference=get_inference_spec(),
+            device=config["predict"]["device"],
+        script:
+            "../scripts/predict_sheet.py"
 
 
-rule ensemble:
-    input:
-        probabilities=expand(
-            "results/predictions/seed{seed}/{{split}}/{{sample}}.png",
-            seed=config["seeds"],
-        ),
-    output:
-        probability="results/predictions/ensemble/{split}/{sample}.png",
-        mask="results/predictions/ensemble/{split}/masks/{sample}.png",
-    log:
-        "results/logs/ensemble/{split}/{sample}.log",
-    benchmark:
-        "results/benchmarks/ensemble/{split}/{sample}.tsv"
-    conda:
-        "../envs/pipeline.yaml"
-    threads: 1
-    params:
-        threshold=config["predict"]["threshold"],
-    script:
-        "../scripts/ensemble.py"
+for batch, samples in get_batches("test", "ensemble").items():
+
+    rule:
+        name:
+            f"ensemble_test_{batch}"
+        input:
+            **{
+                f"seed{seed}": get_batch_files(
+                    f"results/predictions/seed{seed}/{{split}}/{{sample}}.png",
+                    "test",
+                    samples,
+                )
+                for seed in config["seeds"]
+            },
+        output:
+            probabilities=get_batch_files(
+                "results/predictions/ensemble/{split}/{sample}.png", "test", samples
+            ),
+            masks=get_batch_files(
+                "results/predictions/ensemble/{split}/masks/{sample}.png",
+                "test",
+                samples,
+            ),
+        log:
+            f"results/logs/ensemble/test/{batch}.log",
+        benchmark:
+            f"results/benchmarks/ensemble/test/{batch}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        threads: 1
+        params:
+            split="test",
+            batch=batch,
+            samples=samples,
+            seeds=config["seeds"],
+            threshold=config["predict"]["threshold"],
+        script:
+            "../scripts/ensemble.py"
 
 
 rule predict_chunk:

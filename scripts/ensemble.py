@@ -1,15 +1,20 @@
-"""The seed ensemble for one sheet: the mean of the seeds' probabilities, written like one model's."""
+"""The seed ensemble for a batch of sheets: the mean of the seeds' probabilities, written like one model's."""
 
-from herbarium_leaves.inference import mask_from_probability, mean_probability
-from herbarium_leaves.runner import run_logged
+from herbarium_leaves.probability import mask_from_probability, mean_probability
+from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_png
 
 
-def main(logger):
-    probability = mean_probability([read_png(path) for path in snakemake.input.probabilities])
-    write_png(snakemake.output.probability, probability)
-    write_png(snakemake.output.mask, mask_from_probability(probability, snakemake.params.threshold))
-    logger.info("%s: mean of %d seeds", snakemake.wildcards.sample, len(snakemake.input.probabilities))
+def start(logger):
+    params, inputs, output = snakemake.params, snakemake.input, snakemake.output
+
+    def average(index):
+        probability = mean_probability([read_png(getattr(inputs, f"seed{seed}")[index]) for seed in params.seeds])
+        write_png(output.probabilities[index], probability)
+        write_png(output.masks[index], mask_from_probability(probability, params.threshold))
+        logger.info("%s: mean of %d seeds", params.samples[index], len(params.seeds))
+
+    return average
 
 
-run_logged(snakemake, main)
+run_batch(snakemake, "ensemble", start)

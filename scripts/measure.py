@@ -1,4 +1,4 @@
-"""Leaves of one sheet's mask: labels image and traits table.
+"""Leaves of a batch of sheets' masks: labels image and traits table per sheet.
 
 For a predicted mask, its connected components; for the true instance labels, the
 components of the true mask (what a perfect segmentation would give), each marked
@@ -9,28 +9,34 @@ import pandas as pd
 
 from herbarium_leaves.intact import component_truth
 from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, sheet_scale
-from herbarium_leaves.runner import run_logged
+from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 
 
-def main(logger):
-    params, sample = snakemake.params, snakemake.wildcards.sample
-    sheet_leaves = pd.read_csv(snakemake.input.sheet_leaves)
-    scale = sheet_scale(sheet_leaves)
-    mask = read_png(snakemake.input.mask)
-    components = label_leaves(mask > 0, MeasureSpec(**params.measure), scale)
-    traits = measure_leaves(components, scale)
-    if params.truth:
-        if sheet_leaves["intact"].notna().any():
-            intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()
-            flags = component_truth(components, mask, intact_ids, params.iou_threshold)
-            traits["intact"] = traits["leaf_id"].map(flags).astype(bool)
-        else:
-            traits["intact"] = pd.NA
-    write_png(snakemake.output.labels, components)
-    traits.insert(0, "sample", sample)
-    write_csv(snakemake.output.traits, traits)
-    logger.info("%s: %d leaves (%s)", sample, len(traits), "mm" if scale else "px")
+def start(logger):
+    params, inputs, output = snakemake.params, snakemake.input, snakemake.output
+    spec = MeasureSpec(**params.measure)
+
+    def measure(index):
+        sample = params.samples[index]
+        sheet_leaves = pd.read_csv(inputs.sheet_leaves[index])
+        scale = sheet_scale(sheet_leaves)
+        mask = read_png(inputs.masks[index])
+        components = label_leaves(mask > 0, spec, scale)
+        traits = measure_leaves(components, scale)
+        if params.truth:
+            if sheet_leaves["intact"].notna().any():
+                intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()
+                flags = component_truth(components, mask, intact_ids, params.iou_threshold)
+                traits["intact"] = traits["leaf_id"].map(flags).astype(bool)
+            else:
+                traits["intact"] = pd.NA
+        write_png(output.labels[index], components)
+        traits.insert(0, "sample", sample)
+        write_csv(output.traits[index], traits)
+        logger.info("%s: %d leaves (%s)", sample, len(traits), "mm" if scale else "px")
+
+    return measure
 
 
-run_logged(snakemake, main)
+run_batch(snakemake, "measure_truth" if snakemake.params.truth else "measure", start)

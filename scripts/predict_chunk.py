@@ -5,8 +5,9 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from herbarium_leaves.inference import InferenceSpec, ensemble_probability, mask_from_probability
+from herbarium_leaves.inference import InferenceSpec, ensemble_probability
 from herbarium_leaves.model import load_model
+from herbarium_leaves.probability import mask_from_probability
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import InputError, read_sheet_image, write_csv, write_png

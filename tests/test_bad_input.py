@@ -19,6 +19,7 @@ from PIL import Image
 from test_ingest import png_claiming_size
 from test_workflow import TINY, snakemake, snakemake_command
 
+from herbarium_leaves.batches import assign_batches
 from herbarium_leaves.ingest import assign_splits
 from herbarium_leaves.sheet_io import read_png
 from herbarium_leaves.synthetic import generate_sheet
@@ -148,6 +149,9 @@ def _write_good_sheet(images, masks, index, name):
     return image, mask
 
 
+MATRIX_BATCH = 1  # sheets per ingest and resize job (a mean: some batches hold two or three sheets)
+
+
 @pytest.fixture(scope="module")
 def matrix_run(tmp_path_factory):
     """Every bad sheet beside good ones in one folder, run with --keep-going."""
@@ -155,8 +159,25 @@ def matrix_run(tmp_path_factory):
     images, masks = _user_folders(workdir / "user")
     bad = {name: make(images, masks, name) for name, make in BAD_SHEETS.items()}
     good = {name: _write_good_sheet(images, masks, i, name) for i, name in enumerate(GOOD_SHEETS)}
-    result = snakemake(workdir, _folder_config(workdir / "user"), "--keep-going")
+    config = {**_folder_config(workdir / "user"), "batch": {"data": MATRIX_BATCH, "resize": MATRIX_BATCH}}
+    result = snakemake(workdir, config, "--keep-going")
     return workdir, result, bad, good
+
+
+def ingest_batch(sample: str) -> tuple[str, str, list[str]]:
+    """Split, batch name and sheets of the matrix run's ingest job that holds `sample`."""
+    names = sorted([*BAD_SHEETS, *GOOD_SHEETS])
+    splits = assign_splits(names, 0.25, 0)  # the schema's default split
+    members = [name for name in names if splits[name] == splits[sample]]
+    for batch, batch_members in assign_batches(members, MATRIX_BATCH).items():
+        if sample in batch_members:
+            return splits[sample], batch, batch_members
+    raise AssertionError(sample)
+
+
+def test_the_matrix_has_good_sheets_with_and_without_a_bad_batch_mate():
+    shares = [bool(set(ingest_batch(sample)[2]) & set(BAD_SHEETS)) for sample in GOOD_SHEETS]
+    assert any(shares) and not all(shares)
 
 
 def _files_named(results: Path, sample: str) -> list[Path]:
@@ -180,20 +201,54 @@ def test_a_bad_sheet_fails_its_job_with_one_line_and_leaves_nothing(matrix_run, 
     path, problem = bad[sample]
     expected = f"ERROR {path}: {problem}"
     assert expected in result.stderr, result.stderr[-3000:]
-    assert "Error in rule ingest" in result.stderr and f"sample={sample}" in result.stderr
-    (log,) = (workdir / "results" / "logs" / "ingest").glob(f"*/{sample}.log")
-    (line,) = log.read_text(encoding="utf-8").splitlines()  # the job's whole log: one line
-    assert expected in line
-    assert _files_named(workdir / "results", sample) == []
+    split, batch, members = ingest_batch(sample)
+    assert f"Error in rule ingest_{split}_{batch}" in result.stderr
+    errors = [
+        line
+        for line in (workdir / "results" / "logs" / "ingest" / split / f"{batch}.log").read_text().splitlines()
+        if " ERROR " in line
+    ]
+    bad_mates = [name for name in members if name in BAD_SHEETS]
+    assert sum(expected in line for line in errors) == 1  # one line for this sheet
+    assert len(errors) == len(bad_mates) + 1  # one per bad sheet of the batch, and the batch's verdict
+    assert f"batch {batch}: {len(bad_mates)} of {len(members)} sheets failed" in errors[-1]
+    for name in members:  # the failed batch keeps nothing, its good sheets included
+        assert _files_named(workdir / "results", name) == []
 
 
 @pytest.mark.parametrize("sample", GOOD_SHEETS)
 def test_with_keep_going_every_good_sheet_is_processed(matrix_run, sample):
-    workdir, _, _, good = matrix_run
+    """Every good sheet whose batch holds no bad sheet; one that shares a bad sheet's batch waits for the fix."""
+    workdir, _, _, _ = matrix_run
+    split, _, members = ingest_batch(sample)
+    made = {
+        kind: list((workdir / "results" / stage / split / kind).glob(f"{sample}.*"))
+        for stage, kinds in (("data", ("images", "labels", "leaves")), ("resized", ("images", "labels", "sizes")))
+        for kind in kinds
+    }
+    expected = 0 if set(members) & set(BAD_SHEETS) else 1
+    assert {kind: len(paths) for kind, paths in made.items()} == dict.fromkeys(made, expected)
+
+
+@pytest.fixture(scope="module")
+def formats_run(tmp_path_factory):
+    """The good sheets alone, ingested and resized."""
+    workdir = tmp_path_factory.mktemp("formats")
+    images, masks = _user_folders(workdir / "user")
+    good = {name: _write_good_sheet(images, masks, i, name) for i, name in enumerate(GOOD_SHEETS)}
+    splits = assign_splits(sorted(GOOD_SHEETS), 0.25, 0)
+    targets = [f"results/resized/{splits[name]}/sizes/{name}.json" for name in GOOD_SHEETS]
+    result = snakemake(workdir, _folder_config(workdir / "user"), *targets)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir, good, splits
+
+
+@pytest.mark.parametrize("sample", GOOD_SHEETS)
+def test_every_image_format_is_read_upright_as_8_bit_rgb(formats_run, sample):
+    workdir, good, splits = formats_run
     image, mask = good[sample]
-    (data,) = (workdir / "results" / "data").glob(f"*/images/{sample}.png")
-    split = data.parts[-3]
-    read = read_png(data)
+    split = splits[sample]
+    read = read_png(workdir / "results" / "data" / split / "images" / f"{sample}.png")
     labels = read_png(workdir / "results" / "data" / split / "labels" / f"{sample}.png")
     assert read.dtype == np.uint8 and read.shape == image.shape
     assert np.array_equal(labels > 0, mask > 0)  # EXIF orientation applied to the mask as to the image
@@ -202,8 +257,6 @@ def test_with_keep_going_every_good_sheet_is_processed(matrix_run, sample):
         assert np.abs(read.astype(int) - expected).mean() < 4
     else:
         assert np.array_equal(read, expected)
-    for kind in ("images", "labels", "sizes"):
-        assert len(list((workdir / "results" / "resized" / split / kind).glob(f"{sample}.*"))) == 1
 
 
 @pytest.mark.parametrize(
@@ -340,7 +393,7 @@ def test_an_inference_job_killed_mid_write_leaves_nothing_a_rerun_would_trust(tr
     assert list(predictions.rglob(".*.tmp")) == []
     probability = read_png(workdir / target)
     assert probability.shape == (256, 176) and probability.dtype == np.uint8
-    again = snakemake(workdir, config, target, "--forcerun", "predict_sheet")
+    again = snakemake(workdir, config, target, "--force")
     assert again.returncode == 0 and np.array_equal(read_png(workdir / target), probability)
 
 

@@ -6,14 +6,13 @@ from herbarium_leaves.inference import (
     InferenceSpec,
     blend_weights,
     ensemble_probability,
-    mask_from_probability,
-    mean_probability,
     pad_sheet,
     predict_sheet,
     sliding_window_probability,
     to_original,
 )
 from herbarium_leaves.model import ModelSpec, build_model, normalize
+from herbarium_leaves.probability import mask_from_probability, mean_probability
 from herbarium_leaves.resize import ResizeSpec
 
 CPU = torch.device("cpu")

@@ -3,6 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
+
+from herbarium_leaves.ingest import check_sample_names
+from herbarium_leaves.sheet_io import InputError
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [*ROOT.glob("herbarium_leaves/*.py"), *ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/*.py")]
 
@@ -28,10 +33,10 @@ def test_no_rule_runs_a_shell_command():
         assert not re.search(r"^\s*shell:", path.read_text(), re.MULTILINE), path.name
 
 
-def test_sample_wildcards_cannot_leave_their_folder():
-    common = (ROOT / "rules" / "common.smk").read_text()
-    pattern = re.search(r'sample=r"([^"]+)"', common).group(1)
-    for name in ("../../etc/passwd", "a/b", "..", ".hidden", "a\\\\b"):
-        assert not re.fullmatch(pattern, name), name
-    for name in ("sheet 1", "feuille_été", "K000123.tif"):
-        assert re.fullmatch(pattern, name), name
+def test_sheet_names_cannot_leave_their_folder():
+    """Sheet names become file names under results/: names that could act as a path are refused."""
+    for name in ("..", ".hidden", "a\\b", "leaf {1}"):
+        with pytest.raises(InputError, match="which the workflow cannot use"):
+            check_sample_names([name], "images")
+    check_sample_names(["sheet 1", "feuille_été", "K000123"], "images")
+    assert Path("../../etc/passwd.png").stem == "passwd"  # names are file stems: never a separator

@@ -41,11 +41,9 @@ SLURM_OVERRIDES = [
     "cpus_per_task=1",
     "--set-threads",
     "train=1",
-    "predict_sheet=1",
     "predict_chunk=1",
     "--set-resources",
     "train:gpu=0",
-    "predict_sheet:gpu=0",
     "predict_chunk:gpu=0",
 ]
 
@@ -69,7 +67,7 @@ def _job_ids(workdir: Path) -> set[str]:
 
 
 def test_tiny_config_runs_as_slurm_jobs_and_matches_a_local_run(cluster, tmp_path):
-    config = {**TINY, "seeds": [0]}
+    config = {**TINY, "seeds": [0], "predict": {"device": "cpu", "threads": 1}}  # no GPU in this cluster
     local, remote = tmp_path / "local", tmp_path / "slurm"
     local.mkdir()
     remote.mkdir()

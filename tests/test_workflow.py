@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -190,8 +191,13 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
     assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
 
 
+def stage_of(rule: str) -> str:
+    """The stage of a rule: a batch rule's name without its split and batch (resize_test_b000 -> resize)."""
+    return re.sub(r"_(train|test)_b\d+$", "", rule)
+
+
 def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
-    """The dry run's job counts per rule (without `all`)."""
+    """The dry run's job counts per stage (batch rules of a stage added up; without `all`)."""
     result = snakemake(workdir, config, "--dry-run")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     counts, table = {}, False
@@ -202,7 +208,7 @@ def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
             name, count = line.split()[:2]
             if name == "total":
                 break
-            counts[name] = int(count)
+            counts[stage_of(name)] = counts.get(stage_of(name), 0) + int(count)
     counts.pop("all", None)
     return counts
 

@@ -1,0 +1,22 @@
+"""Probability maps as uint8 (0..255): the mask at a threshold and the seed ensemble's mean, without torch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def mask_from_probability(probability: np.ndarray, threshold: float) -> np.ndarray:
+    """uint8 mask, 255 where a uint8 probability (0..255) reaches `threshold` (0..1)."""
+    mask = np.zeros(probability.shape, np.uint8)
+    mask[probability >= threshold * 255.0] = 255
+    return mask
+
+
+def mean_probability(probabilities: Sequence[np.ndarray]) -> np.ndarray:
+    """The ensemble: the mean of uint8 probability maps, as uint8 (one map gives itself back)."""
+    total = np.zeros(probabilities[0].shape, np.float32)
+    for probability in probabilities:
+        total += probability
+    return np.clip(np.rint(total / len(probabilities)), 0, 255).astype(np.uint8)
