@@ -13,19 +13,18 @@ wall per test sheet (target at most 0.5 s).
 Run: .venv/bin/python benchmarks/bench_study_size.py [n_train] [n_test] [cores]
 """
 
-import re
 import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
+from herbarium_leaves.batches import planned_jobs_per_stage
+
 ROOT = Path(__file__).resolve().parents[1]
-STAGE_OF_RULE = re.compile(r"_(train|test)_b\d+$")
 
 
 def study_config(n_train: int, n_test: int) -> dict:
@@ -56,19 +55,10 @@ def phases(n_train: int, n_test: int, seeds: list[int]) -> list[tuple[str, bool,
     ]
 
 
-def planned_jobs(command: list[str]) -> Counter:
+def planned_jobs(command: list[str]) -> dict[str, int]:
     """Jobs per stage in a dry run of the whole workflow (batch rules added up)."""
     result = subprocess.run([*command, "--dry-run"], capture_output=True, text=True, check=True)
-    counts, table = Counter(), False
-    for line in result.stdout.splitlines():
-        if line.startswith("job ") and "count" in line:
-            table = True
-        elif table and line.strip() and not line.startswith("-"):
-            name, count = line.split()[:2]
-            if name == "total":
-                break
-            counts[STAGE_OF_RULE.sub("", name)] += int(count)
-    return counts
+    return planned_jobs_per_stage(result.stdout)
 
 
 def job_seconds(results: Path) -> pd.Series:
@@ -104,8 +94,8 @@ def main():
         per_sheet = ("synthesize_demo", "resize", "predict_sheet", "ensemble", "measure", "measure_truth")
         print(f"{n_train} training and {n_test} test sheets, {len(config['seeds'])} seeds, {cores} cores")
         print(
-            f"dry run: {sum(planned.values())} jobs, {sum(planned[stage] for stage in per_sheet)} of them in "
-            "per-sheet stages: " + ", ".join(f"{stage} {planned[stage]}" for stage in per_sheet)
+            f"dry run: {sum(planned.values())} jobs, {sum(planned.get(stage, 0) for stage in per_sheet)} of them in "
+            "per-sheet stages: " + ", ".join(f"{stage} {planned.get(stage, 0)}" for stage in per_sheet)
         )
         walls = {}
         for phase, counted, targets in phases(n_train, n_test, config["seeds"]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 _MASK64 = (1 << 64) - 1
 
@@ -47,3 +48,24 @@ def assign_batches(samples: list[str], batch_size: int) -> dict[str, list[str]]:
     for sample in samples:
         batches.setdefault(jump_hash(name_key(sample), count), []).append(sample)
     return {f"b{index:0{max(width, 3)}d}": batches[index] for index in sorted(batches)}
+
+
+def stage_of(rule: str) -> str:
+    """The stage a rule belongs to: a batch rule's name without its split and batch (resize_test_b000 -> resize)."""
+    return re.sub(r"_(train|test)_b\d+$", "", rule)
+
+
+def planned_jobs_per_stage(dry_run_output: str) -> dict[str, int]:
+    """Job counts per stage from the job table `snakemake --dry-run` prints (batch rules added up, `all` left out)."""
+    counts: dict[str, int] = {}
+    in_table = False
+    for line in dry_run_output.splitlines():
+        if line.startswith("job ") and "count" in line:
+            in_table = True
+        elif in_table and line.strip() and not line.startswith("-"):
+            name, count = line.split()[:2]
+            if name == "total":
+                break
+            counts[stage_of(name)] = counts.get(stage_of(name), 0) + int(count)
+    counts.pop("all", None)
+    return counts

@@ -2,7 +2,14 @@ import hashlib
 
 import pytest
 
-from herbarium_leaves.batches import assign_batches, batch_count, jump_hash, name_key
+from herbarium_leaves.batches import (
+    assign_batches,
+    batch_count,
+    jump_hash,
+    name_key,
+    planned_jobs_per_stage,
+    stage_of,
+)
 
 SHEETS = [f"K{index:06d}" for index in range(1000)]
 
@@ -54,3 +61,18 @@ def test_one_batch_for_few_sheets_and_jump_hash_bounds():
     assert jump_hash(12345, 1) == 0
     with pytest.raises(ValueError):
         jump_hash(1, 0)
+
+
+def test_dry_run_job_table_is_counted_per_stage():
+    table = """Job stats:
+job                          count
+-------------------------  -------
+predict_sheet_test_b000          3
+predict_sheet_test_b001          3
+measure_truth_train_b012         1
+train                            2
+all                              1
+total                           10
+"""
+    assert stage_of("resize_train_b002") == "resize" and stage_of("train_svm") == "train_svm"
+    assert planned_jobs_per_stage(table) == {"predict_sheet": 6, "measure_truth": 1, "train": 2}

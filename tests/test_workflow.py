@@ -2,7 +2,6 @@
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import torch
 import yaml
 from PIL import Image
 
+from herbarium_leaves.batches import planned_jobs_per_stage
 from herbarium_leaves.sheet_io import read_png
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,26 +191,11 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
     assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
 
 
-def stage_of(rule: str) -> str:
-    """The stage of a rule: a batch rule's name without its split and batch (resize_test_b000 -> resize)."""
-    return re.sub(r"_(train|test)_b\d+$", "", rule)
-
-
 def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
-    """The dry run's job counts per stage (batch rules of a stage added up; without `all`)."""
+    """The dry run's job counts per stage (batch rules added up; without `all`)."""
     result = snakemake(workdir, config, "--dry-run")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    counts, table = {}, False
-    for line in result.stdout.splitlines():
-        if line.startswith("job ") and "count" in line:
-            table = True
-        elif table and line.strip() and not line.startswith("-"):
-            name, count = line.split()[:2]
-            if name == "total":
-                break
-            counts[stage_of(name)] = counts.get(stage_of(name), 0) + int(count)
-    counts.pop("all", None)
-    return counts
+    return planned_jobs_per_stage(result.stdout)
 
 
 def test_changing_an_svm_setting_reruns_only_the_svm_and_what_follows(demo_run):
