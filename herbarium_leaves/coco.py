@@ -15,6 +15,7 @@ LEAF_CATEGORY = {"id": 1, "name": "leaf", "supercategory": "plant"}
 _ATTRIBUTE_COLUMNS = (
     "intact",
     "intact_probability",
+    "intact_note",
     "reason",
     "length_mm",
     "width_mm",

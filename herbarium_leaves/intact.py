@@ -29,6 +29,14 @@ _TRAIT_COLUMNS = {
     "circularity": ("circularity", None),
 }
 TRAITS = tuple(_TRAIT_COLUMNS)
+MIN_LEAVES_PER_CLASS = 4  # outer folds, each with two calibration folds
+ENABLE_SVM_HINT = (
+    "to enable them, give training sheets an intact flag per leaf (an 'intact' column in "
+    "data.folder.leaves_csv, or an 'intact' attribute on COCO annotations), with at least "
+    f"{MIN_LEAVES_PER_CLASS} intact and {MIN_LEAVES_PER_CLASS} other leaves"
+)
+SVM_SKIPPED = "intact-leaf SVM skipped"
+NO_SCALE_NOTE = "no px_per_mm for this sheet, and the SVM uses traits in mm"
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,25 @@ def feature_columns(features: tuple[str, ...] | list[str], table: pd.DataFrame) 
     ]
 
 
+def svm_skip_reason(intact: pd.Series) -> str | None:
+    """Why the SVM cannot be trained from these intact flags (NA = unlabelled leaf); None when it can."""
+    known = intact.dropna().astype(bool)
+    if known.empty:
+        return "no training leaf has an intact flag (binary masks, or no intact column or attribute)"
+    counts = np.bincount(known.to_numpy(int), minlength=2)
+    if counts.min() < MIN_LEAVES_PER_CLASS:
+        return (
+            f"the training leaves with an intact flag are {counts[1]} intact and {counts[0]} other; "
+            f"the SVM needs at least {MIN_LEAVES_PER_CLASS} of each"
+        )
+    return None
+
+
+def skipped_svm(reason: str, spec: SvmSpec) -> dict:
+    """The SVM bundle when it was not trained: it calls no leaf, and says why."""
+    return {"pipeline": None, "skipped": reason, "columns": [], "threshold": spec.threshold, "n_leaves": 0}
+
+
 def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, seed: int) -> tuple[dict, pd.DataFrame]:
     """Fit StandardScaler + RBF SVC (balanced classes, calibrated probabilities) by a grid search over C and gamma.
 
@@ -63,11 +90,10 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
     known = intact.notna().to_numpy()
     x = traits.loc[known, columns].to_numpy(float)
     y = intact[known].astype(bool).to_numpy()
+    reason = svm_skip_reason(intact)
+    if reason:
+        raise ConfigError(f"the intact-leaf SVM cannot be trained: {reason}")
     counts = np.bincount(y.astype(int), minlength=2)
-    if counts.min() < 4:  # outer folds, each with two calibration folds
-        raise ConfigError(
-            f"the SVM needs at least 4 intact and 4 other training leaves; got {counts[1]} and {counts[0]}"
-        )
     # Probabilities by Platt scaling on out-of-fold decision values (scikit-learn's successor of SVC(probability=True)).
     calibrated = CalibratedClassifierCV(
         SVC(kernel="rbf", class_weight="balanced"),
@@ -97,6 +123,7 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
     best = {key.rsplit("__", 1)[1]: value for key, value in search.best_params_.items()}
     bundle = {
         "pipeline": search.best_estimator_,
+        "skipped": None,
         "columns": columns,
         "threshold": spec.threshold,
         "best_params": best,
@@ -107,31 +134,34 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
 
 
 def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
-    """`traits` with intact_probability and intact (probability >= the bundle's threshold) added.
+    """`traits` with intact_probability, intact (probability >= the bundle's threshold) and intact_note added.
 
-    A leaf lacking one of the SVM's features (its sheet has no px_per_mm) gets probability NaN and intact False.
+    Where a leaf cannot be judged, intact_probability is NaN, intact is empty (NA) and
+    intact_note says why: the SVM was skipped, or the leaf's sheet has no px_per_mm
+    while the SVM uses traits in mm.
     """
     result = traits.copy()
-    features = result.reindex(columns=bundle["columns"]).to_numpy(float)
-    known = np.isfinite(features).all(axis=1)
     probability = np.full(len(result), np.nan)
-    if known.any():
-        probability[known] = bundle["pipeline"].predict_proba(features[known])[:, 1]
+    note = pd.Series(pd.NA, index=result.index, dtype="string")
+    if bundle["skipped"]:
+        note[:] = f"{SVM_SKIPPED}: {bundle['skipped']}"
+    else:
+        features = result.reindex(columns=bundle["columns"]).to_numpy(float)
+        known = np.isfinite(features).all(axis=1)
+        if known.any():
+            probability[known] = bundle["pipeline"].predict_proba(features[known])[:, 1]
+        note[~known] = NO_SCALE_NOTE
+    intact = pd.array(probability >= bundle["threshold"], dtype="boolean")
+    intact[np.isnan(probability)] = pd.NA
     result["intact_probability"] = probability
-    result["intact"] = probability >= bundle["threshold"]
+    result["intact"] = intact
+    result["intact_note"] = note
     return result
 
 
-def unjudged_sheets(bundle: dict, classified: pd.DataFrame) -> list[str]:
-    """Sheets with leaves the SVM could not judge; ConfigError when that is every leaf (no scale anywhere)."""
-    unjudged = classified["intact_probability"].isna()
-    if len(classified) and unjudged.all():
-        columns = bundle["columns"]
-        raise ConfigError(
-            f"the SVM was trained on {columns}, but no leaf has them: their sheets have no px_per_mm "
-            "(for unlabelled sheets set config key 'unlabelled.px_per_mm')"
-        )
-    return sorted(classified.loc[unjudged, "sample"].unique())
+def unjudged_sheets(classified: pd.DataFrame) -> list[str]:
+    """Sheets with leaves that have no scale for the SVM to judge them (the SVM ran; see intact_note)."""
+    return sorted(classified.loc[classified["intact_note"] == NO_SCALE_NOTE, "sample"].unique())
 
 
 def component_truth(

@@ -46,6 +46,11 @@ def match_leaves(iou: np.ndarray, threshold: float) -> list[tuple[int, int, floa
     return [(int(r), int(c), float(iou[r, c])) for r, c in zip(rows, cols, strict=True) if iou[r, c] >= threshold]
 
 
+def intact_calls(classified: pd.DataFrame) -> pd.Series:
+    """True for the leaves called intact; False for the rest, unjudged leaves (intact empty) included."""
+    return classified["intact"].astype("boolean").fillna(False).astype(bool)
+
+
 def evaluate_sheet(
     sample: str,
     predicted_labels: np.ndarray,
@@ -60,7 +65,7 @@ def evaluate_sheet(
     true leaves (leaf_id, intact, true length_mm/width_mm). A true intact leaf is
     found when a leaf called intact matches it one-to-one at IoU >= threshold.
     """
-    intact_pred = called.loc[called["intact"].astype(bool), "leaf_id"].to_numpy(int)
+    intact_pred = called.loc[intact_calls(called), "leaf_id"].to_numpy(int)
     intact_true = truth.loc[truth["intact"].fillna(False).astype(bool), "leaf_id"].to_numpy(int)
     iou = instance_iou(predicted_labels, truth_labels)
     sub = iou[np.ix_(intact_pred - 1, intact_true - 1)] if len(intact_pred) and len(intact_true) else np.zeros((0, 0))
@@ -94,12 +99,25 @@ def evaluate_sheet(
     return sheet, pd.DataFrame(pairs, columns=PAIR_COLUMNS)
 
 
-def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame) -> dict:
+INTACT_METRICS = (
+    "sheet_recall",
+    "intact_precision",
+    "intact_recall",
+    "intact_f1",
+    "matched_intact_leaves",
+    "length_error_pct",
+    "width_error_pct",
+)
+
+
+def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame, intact_skipped: str | None = None) -> dict:
     """One model's headline metrics over all its sheets.
 
     mean_iou: mean of per-sheet IoU; sheet_recall: share of sheets with a true intact
     leaf on which one was found; precision/recall/f1 of intact calls at leaf level;
-    length/width error: mean relative error (%) over matched intact leaves.
+    length/width error: mean relative error (%) over matched intact leaves. With
+    `intact_skipped` (why no leaf could be called intact, or no true leaf has an intact
+    flag) every intact metric is NaN and intact_note holds the reason.
     """
     with_intact = sheets[sheets["true_intact"] > 0]
     tp = int(sheets["matched_intact"].sum())
@@ -122,6 +140,9 @@ def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame) -> dict:
             summary[f"{trait}_error_pct"] = float(100 * error.mean())
         else:
             summary[f"{trait}_error_pct"] = np.nan
+    if intact_skipped:
+        summary.update(dict.fromkeys(INTACT_METRICS, np.nan))
+    summary["intact_note"] = intact_skipped or ""
     return summary
 
 
@@ -134,7 +155,7 @@ REFERENCE_STUDIES = [
 
 def summary_table(per_model: pd.DataFrame) -> pd.DataFrame:
     """Every model's row, then mean, std, min and max over seeds, then the studies' figures."""
-    metrics = [c for c in per_model.columns if c != "model"]
+    metrics = [c for c in per_model.columns if c not in ("model", "intact_note")]
     seeds = per_model[per_model["model"].str.startswith("seed")]
     rows = [per_model]
     if len(seeds):
@@ -142,4 +163,5 @@ def summary_table(per_model: pd.DataFrame) -> pd.DataFrame:
         stats.insert(0, "model", [f"seeds {name}" for name in stats.index])
         rows.append(stats.reset_index(drop=True))
     rows.append(pd.DataFrame(REFERENCE_STUDIES))
-    return pd.concat(rows, ignore_index=True)[["model", *metrics]]
+    columns = ["model", *metrics, *(["intact_note"] if "intact_note" in per_model else [])]
+    return pd.concat(rows, ignore_index=True)[columns]

@@ -7,6 +7,7 @@ import pandas as pd
 
 from herbarium_leaves.coco import labels_to_coco
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
+from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
 
@@ -19,13 +20,14 @@ def main(logger):
     for path, table in zip(snakemake.input.traits, classified, strict=True):
         write_csv(folder / Path(path).name, table)
     traits = pd.concat(classified, ignore_index=True)
-    unjudged = unjudged_sheets(bundle, traits)
+    if bundle["skipped"]:
+        logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
+    unjudged = unjudged_sheets(traits)
     if unjudged:
-        logger.warning(
-            "no px_per_mm, so leaves not judged intact (intact_probability empty) on: %s", ", ".join(unjudged)
-        )
+        logger.warning("no px_per_mm, so leaves not judged intact (intact empty) on: %s", ", ".join(unjudged))
+    called = intact_calls(traits)
     write_csv(snakemake.output.traits, traits)
-    write_csv(snakemake.output.intact, traits[traits["intact"]])
+    write_csv(snakemake.output.intact, traits[called])
     sheets = [
         (f"{Path(path).stem}.png", read_png(path), table)
         for path, table in zip(snakemake.input.labels, classified, strict=True)
@@ -36,7 +38,7 @@ def main(logger):
         snakemake.wildcards.model,
         snakemake.wildcards.split,
         len(traits),
-        int(traits["intact"].sum()),
+        int(called.sum()),
     )
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import InputError, write_csv
 
@@ -25,10 +26,9 @@ def main(logger):
     traits = pd.concat([pd.read_csv(path, dtype={"sample": str}) for path in snakemake.input.traits], ignore_index=True)
     write_csv(snakemake.output.sheets, table)
     write_csv(snakemake.output.traits, traits)
-    write_csv(snakemake.output.intact, traits[traits["intact"]])
-    logger.info(
-        "%d sheets predicted, %d leaves, %d called intact", len(table), len(traits), int(traits["intact"].sum())
-    )
+    called = intact_calls(traits)
+    write_csv(snakemake.output.intact, traits[called])
+    logger.info("%d sheets predicted, %d leaves, %d called intact", len(table), len(traits), int(called.sum()))
 
 
 run_logged(snakemake, main)

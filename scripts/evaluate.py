@@ -5,10 +5,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from herbarium_leaves.intact import SVM_SKIPPED
 from herbarium_leaves.measure import measure_leaves, sheet_scale
 from herbarium_leaves.metrics import evaluate_sheet, summarize_model
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
+
+
+def intact_skipped(traits: pd.DataFrame, truth: pd.DataFrame) -> str | None:
+    """Why the intact metrics cannot be computed (no true intact flags, or the SVM skipped); None when they can."""
+    if truth["intact"].isna().all():
+        return "no test leaf has a true intact flag"
+    skipped = traits["intact_note"].dropna().unique()
+    return next((note for note in skipped if note.startswith(SVM_SKIPPED)), None)
 
 
 def main(logger):
@@ -33,11 +42,13 @@ def main(logger):
         sheets.append(sheet)
         pairs.append(matched)
     sheets, pairs = pd.DataFrame(sheets), pd.concat(pairs, ignore_index=True)
-    summary = {"model": snakemake.wildcards.model, **summarize_model(sheets, pairs)}
+    summary = {"model": snakemake.wildcards.model, **summarize_model(sheets, pairs, intact_skipped(traits, truth))}
     write_csv(snakemake.output.sheets, sheets)
     write_csv(snakemake.output.pairs, pairs)
     write_json(snakemake.output.summary, summary)
-    logger.info("%s", json.dumps(summary))
+    if summary["intact_note"]:
+        logger.warning("intact metrics left empty: %s", summary["intact_note"])
+    logger.info("%s", json.dumps(summary, default=str))
 
 
 run_logged(snakemake, main)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves
+from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv
 
@@ -23,14 +24,21 @@ def main(logger):
         tables.append(measure_leaves(labels, params.px_per_mm).assign(sample=sample))
     traits = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[*TRAIT_COLUMNS, "sample"])
     traits = classify_leaves(bundle, traits[["sample", *TRAIT_COLUMNS]])
-    unjudged_sheets(bundle, traits)
+    if bundle["skipped"]:
+        logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
+    unjudged = unjudged_sheets(traits)
+    if unjudged:
+        logger.warning(
+            "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: %s",
+            ", ".join(unjudged),
+        )
     write_csv(snakemake.output.traits, traits)
     logger.info(
         "chunk %s: %d sheets, %d leaves, %d called intact",
         snakemake.wildcards.chunk,
         len(tables),
         len(traits),
-        int(traits["intact"].sum()),
+        int(intact_calls(traits).sum()),
     )
 
 

@@ -9,6 +9,8 @@ import pandas as pd
 import yaml
 
 from herbarium_leaves import report
+from herbarium_leaves.intact import ENABLE_SVM_HINT
+from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.resize import resize_image
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import atomic_path, read_png
@@ -45,7 +47,7 @@ def main(logger):
             read_png(inputs.images[index]),
             read_png(inputs.truth_labels[index]),
             read_png(inputs.predicted_labels[index]),
-            traits.loc[(traits["sample"] == sample) & traits["intact"], "leaf_id"].tolist(),
+            traits.loc[(traits["sample"] == sample) & intact_calls(traits), "leaf_id"].tolist(),
         )
         scale = min(1.0, 900 / max(picture.shape[:2]))
         picture = resize_image(picture, (round(picture.shape[0] * scale), round(picture.shape[1] * scale)))
@@ -66,10 +68,34 @@ def main(logger):
         f'<li><a href="../{html.escape(str(Path(p).relative_to("results")))}">{html.escape(p)}</a></li>'
         for p in [*inputs.provenance, inputs.svm_scores]
     )
+    notes = [note for note in summary.get("intact_note", pd.Series(dtype=str)).dropna().unique() if note]
+    intact_note = (
+        f"<p><b>Intact metrics are empty</b>: {html.escape('; '.join(notes))}. IoU and the traits of every leaf "
+        f"are complete. {html.escape(ENABLE_SVM_HINT[0].upper() + ENABLE_SVM_HINT[1:])}.</p>"
+        if notes
+        else ""
+    )
+    if svm["skipped"]:
+        svm_section = f"<p>Skipped: {html.escape(svm['skipped'])}; {html.escape(ENABLE_SVM_HINT)}.</p>"
+    else:
+        svm_section = report.figure_html(
+            report.image_uri(report.svm_space(training, svm)),
+            f"Training leaves and the decision boundary; best {svm['best_params']},"
+            f" cross-validated balanced accuracy {svm['best_score']:.3f}",
+        )
+    if len(pairs):
+        measurements = report.figure_html(
+            report.image_uri(report.measured_against_true(pairs)),
+            "Ensemble: measured against true size of matched intact leaves",
+        )
+    else:
+        measurements = "<p>No predicted leaf called intact matched a true intact leaf, so there is nothing to plot.</p>"
     sections = [
         (
             "Headline",
-            report.table_html(summary) + "<p>mean_iou: mean over test sheets of the leaf/background IoU at "
+            intact_note
+            + report.table_html(summary)
+            + "<p>mean_iou: mean over test sheets of the leaf/background IoU at "
             "each sheet's original resolution. sheet_recall: share of test sheets with a true intact leaf on which a "
             f"leaf called intact matches one at IoU >= {params.iou_threshold}. intact_precision/recall/f1: leaf-level "
             "intact calls. length/width_error_pct: mean relative error over matched intact leaves. Rows 'seeds "
@@ -96,21 +122,8 @@ def main(logger):
             ),
         ),
         ("Best and worst sheets", "".join(overlays)),
-        (
-            "Intact-leaf SVM",
-            report.figure_html(
-                report.image_uri(report.svm_space(training, svm)),
-                f"Training leaves and the decision boundary; best {svm['best_params']},"
-                f" cross-validated balanced accuracy {svm['best_score']:.3f}",
-            ),
-        ),
-        (
-            "Measurements",
-            report.figure_html(
-                report.image_uri(report.measured_against_true(pairs)),
-                "Ensemble: measured against true size of matched intact leaves",
-            ),
-        ),
+        ("Intact-leaf SVM", svm_section),
+        ("Measurements", measurements),
     ]
     with atomic_path(snakemake.output.html) as temporary:
         temporary.write_text(report.render("Herbarium leaf pipeline report", sections), encoding="utf-8")

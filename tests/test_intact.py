@@ -3,7 +3,17 @@ import pandas as pd
 import pytest
 
 from herbarium_leaves.config import ConfigError
-from herbarium_leaves.intact import SvmSpec, classify_leaves, feature_columns, train_intact_svm, unjudged_sheets
+from herbarium_leaves.intact import (
+    NO_SCALE_NOTE,
+    SvmSpec,
+    classify_leaves,
+    feature_columns,
+    skipped_svm,
+    svm_skip_reason,
+    train_intact_svm,
+    unjudged_sheets,
+)
+from herbarium_leaves.metrics import intact_calls
 
 
 def _leaves(n=80, seed=0):
@@ -40,8 +50,32 @@ def test_features_fall_back_to_px_without_a_scale():
 
 def test_too_few_examples_of_a_class():
     traits, _ = _leaves(10)
-    with pytest.raises(ConfigError, match="at least 4 intact and 4 other"):
+    with pytest.raises(ConfigError, match="1 intact and 9 other; the SVM needs at least 4 of each"):
         train_intact_svm(traits, pd.Series([True] + [False] * 9), SvmSpec(), seed=0)
+
+
+def test_why_the_svm_is_skipped():
+    assert svm_skip_reason(pd.Series([np.nan] * 6)) == (
+        "no training leaf has an intact flag (binary masks, or no intact column or attribute)"
+    )
+    assert "3 intact and 5 other" in svm_skip_reason(pd.Series([True] * 3 + [False] * 5 + [np.nan] * 9))
+    assert svm_skip_reason(pd.Series([True] * 4 + [False] * 4 + [np.nan] * 9, dtype=object)) is None
+
+
+def test_only_sheets_with_intact_flags_train_the_svm():
+    traits, intact = _leaves()
+    unlabelled = pd.Series(np.arange(len(intact)) % 3 == 0)  # a third of the leaves come from unflagged sheets
+    flags = intact.astype(object).where(~unlabelled, np.nan)
+    bundle, _ = train_intact_svm(traits, flags, SvmSpec(), seed=0)
+    assert bundle["n_leaves"] == int((~unlabelled).sum()) and bundle["skipped"] is None
+
+
+def test_a_skipped_svm_leaves_intact_empty_with_the_reason():
+    traits, _ = _leaves()
+    called = classify_leaves(skipped_svm("no training leaf has an intact flag", SvmSpec()), traits)
+    assert called["intact"].isna().all() and called["intact_probability"].isna().all()
+    assert (called["intact_note"] == "intact-leaf SVM skipped: no training leaf has an intact flag").all()
+    assert not intact_calls(called).any()
 
 
 def test_classify_an_empty_sheet():
@@ -58,11 +92,12 @@ def test_leaves_of_a_sheet_without_scale_are_not_judged():
     test.loc[test["sample"] == "no scale", ["length_mm", "width_mm"]] = np.nan
     called = classify_leaves(bundle, test)
     unscaled = called["sample"] == "no scale"
-    assert called.loc[unscaled, "intact_probability"].isna().all() and not called.loc[unscaled, "intact"].any()
+    assert called.loc[unscaled, "intact_probability"].isna().all() and called.loc[unscaled, "intact"].isna().all()
+    assert (called.loc[unscaled, "intact_note"] == NO_SCALE_NOTE).all()
     assert called.loc[~unscaled, "intact_probability"].between(0, 1).all()
-    assert unjudged_sheets(bundle, called) == ["no scale"]
-    with pytest.raises(ConfigError, match=r"no leaf has them: their sheets have no px_per_mm"):
-        unjudged_sheets(bundle, called[unscaled])
+    assert called.loc[~unscaled, "intact"].notna().all() and called.loc[~unscaled, "intact_note"].isna().all()
+    assert unjudged_sheets(called) == ["no scale"]
+    assert unjudged_sheets(called[unscaled]) == ["no scale"]  # every leaf unscaled: named, not an error
 
 
 def test_component_truth_marks_only_components_that_are_one_intact_leaf():

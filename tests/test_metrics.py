@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from herbarium_leaves.metrics import (
+    INTACT_METRICS,
     evaluate_sheet,
     instance_iou,
     mask_iou,
@@ -105,3 +106,17 @@ def test_a_sheet_without_matches_still_has_the_pair_columns():
     called = pd.DataFrame({"leaf_id": [1, 2, 3], "intact": [False, False, False]})
     _, pairs = evaluate_sheet("s", predicted, called, truth, true_rows, 0.5)
     assert pairs.empty and "true_length_mm" in pairs.columns
+
+
+def test_unjudged_leaves_are_not_calls_and_a_skip_empties_the_intact_metrics():
+    predicted, truth = _labels()
+    true_rows = pd.DataFrame({"leaf_id": [1, 2], "intact": [True, False], "length_mm": [10.0, 8.0]})
+    called = pd.DataFrame({"leaf_id": [1, 2, 3], "intact": pd.array([pd.NA, pd.NA, pd.NA], dtype="boolean")})
+    sheet, pairs = evaluate_sheet("s", predicted, called, truth, true_rows, 0.5)
+    assert sheet["called_intact"] == 0 and pairs.empty
+    summary = summarize_model(pd.DataFrame([sheet]), pairs, "intact-leaf SVM skipped: no flags")
+    assert summary["mean_iou"] == pytest.approx(sheet["iou"]) and summary["intact_note"].endswith("no flags")
+    assert all(np.isnan(summary[name]) for name in INTACT_METRICS)
+    table = summary_table(pd.DataFrame([{"model": "seed0", **summary}, {"model": "seed1", **summary}]))
+    assert table.loc[table["model"] == "seeds mean", "mean_iou"].item() == pytest.approx(sheet["iou"])
+    assert table["intact_note"].iloc[0].endswith("no flags")

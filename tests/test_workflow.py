@@ -17,6 +17,7 @@ from PIL import Image
 
 from herbarium_leaves.batches import planned_jobs_per_stage
 from herbarium_leaves.sheet_io import read_png
+from herbarium_leaves.synthetic import generate_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -189,6 +190,22 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
         assert f"<h2>{heading}</h2>" in page
     assert page.count("data:image/png;base64,") >= 6
     assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
+
+
+def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tmp_path):
+    """With the demo's SVM (trained in mm), unscaled scans get px traits, intact empty, and a warning naming them."""
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for index in range(2):
+        Image.fromarray(generate_sheet(0, 30 + index, 256, 176).image).save(scans / f"scan{index}.png")
+    config = {**TINY, "unlabelled": {"sheets": str(scans), "chunk_size": 5}}
+    result = snakemake(demo_run, config, "predict")
+    assert result.returncode == 0, result.stderr[-3000:]
+    traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits.csv")
+    assert len(traits) and traits["length_px"].gt(0).all() and traits["intact"].isna().all()
+    assert (traits["intact_note"] == "no px_per_mm for this sheet, and the SVM uses traits in mm").all()
+    log = (demo_run / "results" / "logs" / "measure_chunk" / "chunk0.log").read_text()
+    assert "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: scan0, scan1" in log
 
 
 def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:

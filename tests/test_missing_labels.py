@@ -1,0 +1,69 @@
+"""A user's data without what the demo has (intact flags, a scale) runs to the end and says what it skipped."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+from test_bad_input import _folder_config, _sheet, _user_folders
+from test_workflow import snakemake
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def binary_run(tmp_path_factory):
+    """Binary whole-plant masks, no leaves CSV: no intact flags and no scale anywhere."""
+    workdir = tmp_path_factory.mktemp("binary")
+    images, masks = _user_folders(workdir / "user")
+    for index in range(8):
+        image, mask = _sheet(index)
+        Image.fromarray(image).save(images / f"sheet{index}.jpg", quality=95)
+        Image.fromarray(mask).save(masks / f"sheet{index}.png")
+    result = snakemake(workdir, _folder_config(workdir / "user"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return workdir, result
+
+
+def test_binary_masks_reach_the_report_with_iou_and_traits(binary_run):
+    workdir, _ = binary_run
+    results = workdir / "results"
+    summary = pd.read_csv(results / "metrics" / "summary.csv")
+    ensemble = summary[summary["model"] == "ensemble"].iloc[0]
+    assert 0 <= ensemble["mean_iou"] <= 1
+    assert np.isnan(ensemble["intact_recall"]) and np.isnan(ensemble["sheet_recall"])
+    assert ensemble["intact_note"] == "no test leaf has a true intact flag"
+    traits = pd.read_csv(results / "leaves" / "ensemble" / "test" / "traits.csv")
+    assert len(traits) and traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
+    assert traits["intact"].isna().all() and traits["intact_note"].str.startswith("intact-leaf SVM skipped").all()
+    page = (results / "report" / "report.html").read_text()
+    assert "Intact metrics are empty" in page and "give training sheets an intact flag per leaf" in page
+
+
+def test_the_skipped_svm_says_why_in_one_log_line(binary_run):
+    workdir, _ = binary_run
+    log = (workdir / "results" / "logs" / "train_svm" / "train_svm.log").read_text().splitlines()
+    (line,) = [line for line in log if "WARNING" in line]
+    assert "intact-leaf SVM skipped: no training leaf has an intact flag" in line
+    assert "'intact' column in data.folder.leaves_csv" in line
+    sheets = pd.read_csv(workdir / "results" / "metrics" / "ensemble" / "sheets.csv")
+    assert len(sheets) == len(list((workdir / "results" / "data" / "test" / "images").glob("*.png")))
+    summary = json.loads((workdir / "results" / "metrics" / "seed0" / "summary.json").read_text())
+    assert summary["intact_note"] == "no test leaf has a true intact flag"
+
+
+def test_unlabelled_scans_without_scale_get_traits_in_px_and_no_intact_calls(binary_run, tmp_path):
+    workdir, _ = binary_run
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    for index in range(3):
+        Image.fromarray(_sheet(20 + index)[0]).save(scans / f"scan{index}.jpg", quality=90)
+    config = {**_folder_config(workdir / "user"), "unlabelled": {"sheets": str(scans), "chunk_size": 2}}
+    result = snakemake(workdir, config, "predict")
+    assert result.returncode == 0, result.stderr[-3000:]
+    traits = pd.read_csv(workdir / "results" / "unlabelled" / "traits.csv")
+    assert set(traits["sample"]) <= {"scan0", "scan1", "scan2"} and len(traits)
+    assert traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
+    assert traits["intact"].isna().all() and traits["intact_note"].notna().all()
+    assert pd.read_csv(workdir / "results" / "unlabelled" / "intact_leaves.csv").empty
