@@ -143,6 +143,13 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None) -> pd.DataFrame:
     return table[TRAIT_COLUMNS]
 
 
+def with_scale_source(traits: pd.DataFrame, source: str) -> pd.DataFrame:
+    """`traits` with px_per_mm_source (given, config or none) after px_per_mm: where the sheet's scale came from."""
+    result = traits.copy()
+    result.insert(result.columns.get_loc("px_per_mm") + 1, "px_per_mm_source", source)
+    return result
+
+
 def sheet_scale(leaves: pd.DataFrame) -> float | None:
     """A sheet's px_per_mm from its leaf rows (None when no row gives one)."""
     known = leaves["px_per_mm"].dropna() if "px_per_mm" in leaves else pd.Series(dtype=float)

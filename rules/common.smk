@@ -31,18 +31,26 @@ try:
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
 
+
+def check_config_file(key, path, what):
+    """Stop the run in one line when a file a config key names is missing or unusable."""
+    try:
+        check_input_path(path)
+        if not Path(path).is_file():
+            raise InputError(path, f"{what} not found")
+    except InputError as error:
+        raise WorkflowError(f"config key '{key}': {error}") from None
+
+
 ENCODER_WEIGHTS_FILE = (
     None
     if config["model"]["encoder_weights"] in (None, "imagenet")
     else config["model"]["encoder_weights"]
 )
 if ENCODER_WEIGHTS_FILE:
-    try:
-        check_input_path(ENCODER_WEIGHTS_FILE)
-        if not Path(ENCODER_WEIGHTS_FILE).is_file():
-            raise InputError(ENCODER_WEIGHTS_FILE, "weights file not found")
-    except InputError as error:
-        raise WorkflowError(f"config key 'model.encoder_weights': {error}") from None
+    check_config_file("model.encoder_weights", ENCODER_WEIGHTS_FILE, "weights file")
+if config["dwc"]["occurrence_ids"]:
+    check_config_file("dwc.occurrence_ids", config["dwc"]["occurrence_ids"], "file")
 
 
 wildcard_constraints:
@@ -198,6 +206,30 @@ def get_truth_traits(split):
     ]
 
 
+def get_segmentation_method():
+    """How exported leaves were found, in words (Darwin Core measurementMethod)."""
+    split = (
+        "touching leaves split by a distance watershed"
+        if config["measure"]["split_touching"]
+        else "8-connected components"
+    )
+    return (
+        f"DeepLabv3+ ({config['model']['encoder']} encoder), mean of the seeds "
+        f"{', '.join(map(str, config['seeds']))}, sliding-window inference; leaves as {split}"
+    )
+
+
+def get_occurrence_ids_input(wildcards):
+    """The sheet-to-occurrenceID CSV when one is configured, so that a new mapping redoes the export."""
+    path = config["dwc"]["occurrence_ids"]
+    return [path] if path else []
+
+
+def get_unlabelled_samples():
+    """Names (file stems) of the unlabelled sheets."""
+    return [Path(path).stem for path in get_unlabelled_sheets()]
+
+
 def get_models():
     """Every model: one per seed, and the seed ensemble."""
     return [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]
@@ -331,5 +363,6 @@ def get_final_output():
         *get_prediction_output(),
         *expand("results/leaves/{model}/test/traits.csv", model=get_models()),
         "results/metrics/summary.csv",
+        "results/dwc/test/measurementorfact.csv",
         "results/report/report.html",
     ]

@@ -39,6 +39,28 @@ rule summarize:
         "../scripts/summarize.py"
 
 
+rule darwin_core:
+    input:
+        traits=["results/leaves/ensemble/test/traits.csv"],
+        provenance=expand(
+            "results/models/seed{seed}/provenance.json", seed=config["seeds"]
+        ),
+        occurrence_ids=get_occurrence_ids_input,
+    output:
+        table="results/dwc/test/measurementorfact.csv",
+    log:
+        "results/logs/darwin_core/test.log",
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    params:
+        dwc=config["dwc"],
+        samples=get_samples("test"),
+        segmentation=get_segmentation_method(),
+    script:
+        "../scripts/darwin_core.py"
+
+
 rule report:
     input:
         summary="results/metrics/summary.csv",

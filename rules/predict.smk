@@ -102,10 +102,33 @@ rule predict_chunk:
         "../scripts/predict_chunk.py"
 
 
+rule darwin_core_unlabelled:
+    input:
+        traits=get_unlabelled_traits,
+        provenance=expand(
+            "results/models/seed{seed}/provenance.json", seed=config["seeds"]
+        ),
+        occurrence_ids=get_occurrence_ids_input,
+    output:
+        table="results/dwc/unlabelled/measurementorfact.csv",
+    log:
+        "results/logs/darwin_core/unlabelled.log",
+    conda:
+        "../envs/pipeline.yaml"
+    threads: 1
+    params:
+        dwc=config["dwc"],
+        samples=lambda wildcards: get_unlabelled_samples(),
+        segmentation=get_segmentation_method(),
+    script:
+        "../scripts/darwin_core.py"
+
+
 rule predict:
     input:
         chunks=get_unlabelled_chunks,
         traits=get_unlabelled_traits,
+        dwc="results/dwc/unlabelled/measurementorfact.csv",
     output:
         sheets="results/unlabelled/sheets.csv",
         traits="results/unlabelled/traits.csv",

@@ -8,7 +8,7 @@ intact when it is, by itself, a true intact leaf.
 import pandas as pd
 
 from herbarium_leaves.intact import component_truth
-from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, sheet_scale
+from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, sheet_scale, with_scale_source
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 
@@ -23,7 +23,7 @@ def start(logger):
         scale = sheet_scale(sheet_leaves)
         mask = read_png(inputs.masks[index])
         components = label_leaves(mask > 0, spec, scale)
-        traits = measure_leaves(components, scale)
+        traits = with_scale_source(measure_leaves(components, scale), "given" if scale else "none")
         if params.truth:
             if sheet_leaves["intact"].notna().any():
                 intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()

@@ -6,7 +6,7 @@ import joblib
 import pandas as pd
 
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
-from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves
+from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves, with_scale_source
 from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv
@@ -23,7 +23,8 @@ def main(logger):
         )
         tables.append(measure_leaves(labels, params.px_per_mm).assign(sample=sample))
     traits = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[*TRAIT_COLUMNS, "sample"])
-    traits = classify_leaves(bundle, traits[["sample", *TRAIT_COLUMNS]])
+    source = "config" if params.px_per_mm else "none"
+    traits = classify_leaves(bundle, with_scale_source(traits[["sample", *TRAIT_COLUMNS]], source))
     if bundle["skipped"]:
         logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
     unjudged = unjudged_sheets(traits)

@@ -83,13 +83,11 @@ def main(logger):
             f"Training leaves and the decision boundary; best {svm['best_params']},"
             f" cross-validated balanced accuracy {svm['best_score']:.3f}",
         )
-    if len(pairs):
-        measurements = report.figure_html(
-            report.image_uri(report.measured_against_true(pairs)),
-            "Ensemble: measured against true size of matched intact leaves",
-        )
-    else:
-        measurements = "<p>No predicted leaf called intact matched a true intact leaf, so there is nothing to plot.</p>"
+    measurements = report.figure_html(
+        report.image_uri(report.measured_against_true(pairs)),
+        "Ensemble: measured against true size of matched intact leaves"
+        + ("" if len(pairs) else " (none matched: no predicted leaf called intact matched a true intact leaf)"),
+    )
     sections = [
         (
             "Headline",

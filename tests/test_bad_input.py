@@ -271,6 +271,7 @@ def test_every_image_format_is_read_upright_as_8_bit_rgb(formats_run, sample):
         ("COCO name escaping the folder", "coco", "{coco}: image file_name '../../etc/passwd.png' points outside"),
         ("empty dataset", "empty", "{images}: no images (.png, .jpg"),
         ("missing weights file", "weights", "config key 'model.encoder_weights': {weights}: weights file not found"),
+        ("missing occurrenceID mapping", "ids", "config key 'dwc.occurrence_ids': {ids}: file not found"),
         ("config typo", "typo", "config key 'resize.hieght' is not a known setting"),
         ("wrong type", "type", "config key 'train.epochs': 'ten' is not of type 'integer'"),
         ("out of range", "range", "config key 'predict.overlap': 0.95 is greater than the maximum of 0.9"),
@@ -301,6 +302,7 @@ def test_a_bad_dataset_or_config_stops_the_run_before_any_job(tmp_path, case, se
         config["data"] = {"source": "coco", "coco": {"images": str(images), "annotations": str(coco)}}
     overrides = {
         "weights": ("model", {**config["model"], "encoder_weights": str(weights)}),
+        "ids": ("dwc", {"occurrence_ids": str(user / "occurrence_ids.csv")}),
         "typo": ("resize", {"hieght": 5}),
         "type": ("train", {**config["train"], "epochs": "ten"}),
         "range": ("predict", {"overlap": 0.95}),
@@ -310,7 +312,7 @@ def test_a_bad_dataset_or_config_stops_the_run_before_any_job(tmp_path, case, se
         config[key] = value
     result = snakemake(tmp_path, config, *(["predict"] if "unlabelled" in setup else []))
     assert result.returncode != 0
-    expected = message.format(images=images, coco=coco, weights=weights, braced=braced)
+    expected = message.format(images=images, coco=coco, weights=weights, braced=braced, ids=user / "occurrence_ids.csv")
     lines = [line for line in (result.stdout + result.stderr).splitlines() if expected in line]
     assert len(lines) == 1, (case, result.stdout + result.stderr)
     assert not (tmp_path / "results").exists(), case

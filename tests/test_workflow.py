@@ -16,6 +16,7 @@ import yaml
 from PIL import Image
 
 from herbarium_leaves.batches import planned_jobs_per_stage
+from herbarium_leaves.darwin_core import MOF_COLUMNS, MOF_TRAITS
 from herbarium_leaves.sheet_io import read_png
 from herbarium_leaves.synthetic import generate_sheet
 
@@ -208,6 +209,28 @@ def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tm
     assert "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: scan0, scan1" in log
 
 
+def test_darwin_core_export_of_every_leaf_traces_to_the_ensemble_traits(demo_run, tmp_path):
+    target = "results/dwc/test/measurementorfact.csv"
+    assert (demo_run / target).exists()  # part of the default run (intact leaves)
+    result = snakemake(demo_run, {**TINY, "dwc": {"leaves": "all"}}, target)
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = pd.read_csv(demo_run / target, keep_default_na=False)
+    traits = pd.read_csv(demo_run / "results" / "leaves" / "ensemble" / "test" / "traits.csv")
+    assert list(table.columns) == MOF_COLUMNS and len(table) >= len(traits)
+    columns = {measurement_type: column for column, (measurement_type, *_) in MOF_TRAITS.items()}
+    for record in table.to_dict("records"):
+        sheet, leaf = record["measurementRemarks"].split("; ")[:2]
+        row = traits[(traits["sample"] == sheet.removeprefix("sheet ")) & (traits["leaf_id"] == int(leaf[5:]))]
+        assert float(record["measurementValue"]) == pytest.approx(row[columns[record["measurementType"]]].item())
+    ids = tmp_path / "ids.csv"
+    ids.write_text("sample,occurrenceID\nsomething_else,urn:1\n")
+    failed = snakemake(demo_run, {**TINY, "dwc": {"occurrence_ids": str(ids)}}, target)
+    assert failed.returncode != 0
+    assert f"{ids}: sheet 'test_0000' has no occurrenceID (1 sheets missing)" in failed.stderr
+    assert not (demo_run / target).exists()  # the failed job's output is removed
+    assert snakemake(demo_run, TINY, target).returncode == 0  # back to the demo's export for the tests after
+
+
 def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
     """The dry run's job counts per stage (batch rules added up; without `all`)."""
     result = snakemake(workdir, config, "--dry-run")
@@ -217,7 +240,14 @@ def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
 
 def test_changing_an_svm_setting_reruns_only_the_svm_and_what_follows(demo_run):
     config = {**TINY, "svm": {"c_grid": [0.5, 5.0]}}
-    assert set(planned_jobs(demo_run, config)) == {"train_svm", "classify", "evaluate", "summarize", "report"}
+    assert set(planned_jobs(demo_run, config)) == {
+        "train_svm",
+        "classify",
+        "evaluate",
+        "summarize",
+        "darwin_core",
+        "report",
+    }
 
 
 def test_adding_a_seed_trains_and_predicts_only_that_seed(demo_run):
@@ -254,7 +284,7 @@ def test_demo_is_bitwise_repeatable(demo_run, tmp_path):
 
 
 def test_training_killed_mid_run_resumes_to_identical_weights(demo_run, tmp_path):
-    config = {**TINY, "seeds": [0], "train": {**TINY["train"], "epochs": 40}}
+    config = {**TINY, "seeds": [0], "train": {**TINY["train"], "epochs": 15}}  # killed after epoch 3
     target = "results/models/seed0/provenance.json"
     reference = tmp_path / "reference"
     reference.mkdir()
@@ -291,7 +321,7 @@ def test_coco_export_feeds_the_coco_ingest(demo_run, tmp_path):
         },
         "resize": TINY["resize"],
     }
-    result = snakemake(tmp_path, config)
+    result = snakemake(tmp_path, config, "results/data/train/leaves.csv", "results/data/test/leaves.csv")
     assert result.returncode == 0, result.stderr[-3000:]
     for sample in ("train_0000", "train_0001"):
         found = list((tmp_path / "results" / "data").glob(f"*/labels/{sample}.png"))
