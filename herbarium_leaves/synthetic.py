@@ -65,6 +65,11 @@ _CHART_COLOURS = np.array(
     ],
     dtype=np.float32,
 )
+# Ruler styles: black mm/cm ticks on white or cream; white cm ticks on black with mm only in the
+# first cm; cm/mm on one edge and inches (to 1/16) on the other.
+RULER_STYLES = ("mm_cm", "white_cm", "cm_inch")
+_RULER_STYLE_WEIGHTS = np.array([0.5, 0.25, 0.25])
+_INCH_MM = 25.4
 _SYLLABLES = ("ca", "ra", "lo", "phy", "ta", "si", "nus", "ae", "ri", "mo", "ne", "flo", "us", "la", "gen", "ti")
 
 
@@ -76,6 +81,7 @@ class SyntheticSheet:
     labels: np.ndarray
     leaves: pd.DataFrame
     px_per_mm: float
+    ruler: str | None = None  # the style of the ruler drawn (RULER_STYLES), None when the sheet has none
 
 
 @dataclass
@@ -283,11 +289,14 @@ def _place_items(rng: np.random.Generator, paper: tuple[int, int, int, int], mm:
         wanted.append(("slip", rng.uniform(60, 90), rng.uniform(20, 32), "any"))
     if rng.random() < 0.85:
         vertical = rng.random() < 0.35
+        style = RULER_STYLES[int(rng.choice(len(RULER_STYLES), p=_RULER_STYLE_WEIGHTS))]
+        length, breadth = rng.uniform(110, 180), rng.uniform(12, 18)
+        inside = rng.random() < 0.3  # on the paper among the plant, not at its edge
         wanted.append(
             (
-                "ruler",
-                *((rng.uniform(12, 16), 150.0) if vertical else (150.0, rng.uniform(12, 16))),
-                "left" if vertical else "bottom",
+                f"ruler:{style}",
+                *((breadth, length) if vertical else (length, breadth)),
+                "any" if inside else "left" if vertical else "bottom",
             )
         )
     wanted.append(("barcode", rng.uniform(40, 55), rng.uniform(14, 20), "top"))
@@ -316,8 +325,25 @@ def _place_items(rng: np.random.Generator, paper: tuple[int, int, int, int], mm:
             rect = _rect(x, y, w, h)
             if all(not _overlaps(rect, other) for _, other in placed):
                 placed.append((kind, rect))
+                if kind.startswith("ruler") and rng.random() < 0.2:
+                    placed.append(("slip", _cover_end(rng, rect, mm)))
                 break
     return placed
+
+
+def _cover_end(rng: np.random.Generator, ruler: np.ndarray, mm: float) -> np.ndarray:
+    """A slip laid over one end of a ruler, hiding 15 to 35 % of its length."""
+    x, y = ruler[0]
+    w, h = ruler[2] - ruler[0]
+    share = rng.uniform(0.15, 0.35)
+    overhang = rng.uniform(3, 8) * mm
+    if w > h:
+        cover_w, cover_h = share * w + overhang, h + 2 * overhang
+        left = x - overhang if rng.random() < 0.5 else x + w - share * w
+        return _rect(left, y - overhang, cover_w, cover_h)
+    cover_w, cover_h = w + 2 * overhang, share * h + overhang
+    top = y - overhang if rng.random() < 0.5 else y + h - share * h
+    return _rect(x - overhang, top, cover_w, cover_h)
 
 
 def _overlaps(a: np.ndarray, b: np.ndarray, gap: float = 4.0) -> bool:
@@ -352,21 +378,8 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
                 _INK_COLOURS[int(rng.integers(0, 2))] if handwritten else ink,
                 handwritten,
             )
-    elif kind == "ruler":
-        painter.rectangle(
-            rect, np.array([238, 232, 205]) * rng.uniform(0.93, 1.03) + rng.normal(0, 2, 3), 1.0, covers=True
-        )
-        along_x = w > h
-        long_side = w if along_x else h
-        ink = np.array([25, 25, 25], np.float32)
-        for tick in range(int(long_side / mm) - 2):
-            pos = (tick + 1) * mm
-            depth = (0.45 if tick % 10 == 9 else 0.3 if tick % 5 == 4 else 0.18) * (h if along_x else w)
-            start = np.array([x + pos, y]) if along_x else np.array([x, y + pos])
-            end = start + (np.array([0, depth]) if along_x else np.array([depth, 0]))
-            painter.polyline(np.array([start, end]), ink, 1)
-            if tick % 10 == 9 and along_x:
-                painter.text((x + pos - 1.5 * mm, y + 0.85 * h), str((tick + 1) // 10), 0.3 * h, ink, False)
+    elif kind.startswith("ruler"):
+        _draw_ruler(painter, rect, mm, kind.split(":")[1])
     elif kind == "barcode":
         painter.rectangle(rect, np.array([250, 250, 248]), 1.0, covers=True)
         bar_x = x + 2 * mm
@@ -401,6 +414,55 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
         else:
             painter.polyline(np.vstack([rect, rect[:1]]), ink, max(1, 0.6 * mm))
         painter.text((x + 0.15 * w, y + 0.6 * h), _words(rng, 1).upper()[:8], 0.22 * h, ink, False)
+
+
+def _draw_ruler(painter: _SheetPainter, rect: np.ndarray, mm: float, style: str) -> None:
+    """A ruler at the sheet's true scale in one of RULER_STYLES, ticks from its first long edge."""
+    rng = painter.rng
+    x, y = rect[0]
+    w, h = rect[2] - rect[0]
+    along_x = w > h
+    length, breadth = (w, h) if along_x else (h, w)
+    dark = style == "white_cm"
+    if dark:
+        base = np.array([28, 28, 30]) + rng.normal(0, 2, 3)
+    else:
+        base = np.array([250, 250, 246] if rng.random() < 0.5 else [238, 232, 205]) * rng.uniform(0.95, 1.02)
+    painter.rectangle(rect, base, 1.0, covers=True)
+    ink = np.array([238, 238, 232] if dark else [25, 25, 25], np.float32)
+    thickness = max(1.0, 0.15 * mm)
+    start_mm = rng.uniform(2, 5)
+
+    def tick(at_mm: float, depth: float, far_edge: bool = False) -> None:
+        along, reach = (start_mm + at_mm) * mm, depth * breadth
+        edge = (y + h if far_edge else y) if along_x else (x + w if far_edge else x)
+        sign = -1 if far_edge else 1
+        if along_x:
+            points = np.array([[x + along, edge], [x + along, edge + sign * reach]])
+        else:
+            points = np.array([[edge, y + along], [edge + sign * reach, y + along]])
+        painter.polyline(points, ink, thickness)
+
+    span_mm = length / mm - start_mm - 3
+    metric_depth = 0.5 if style == "cm_inch" else 1.0
+    for k in range(int(span_mm) + 1):
+        if style == "white_cm" and k % 10 and k > 10:
+            continue  # mm only in the first cm
+        depth = 0.45 if k % 10 == 0 else 0.3 if k % 5 == 0 else 0.18
+        tick(k, depth * metric_depth)
+        if k % 10 == 0 and along_x:
+            painter.text(
+                (x + (start_mm + k - 1.2) * mm, y + (0.48 if style == "cm_inch" else 0.85) * h),
+                str(k // 10),
+                0.22 * h,
+                ink,
+                False,
+            )
+    if style == "cm_inch":
+        sixteenth = _INCH_MM / 16
+        for k in range(int(span_mm / sixteenth) + 1):
+            depth = 0.4 if k % 16 == 0 else 0.3 if k % 8 == 0 else 0.24 if k % 4 == 0 else 0.18 if k % 2 == 0 else 0.12
+            tick(k * sixteenth, depth, far_edge=True)
 
 
 def _grow_stem(
@@ -665,7 +727,8 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
     _finish(painter, rng)
     image = np.clip(np.round(painter.image), 0, 255).astype(np.uint8)
     columns = ["leaf_id", "shape", "intact", "reason", "length_mm", "width_mm", "px_per_mm", "visible_fraction"]
-    return SyntheticSheet(image, labels, pd.DataFrame(rows, columns=columns), float(mm))
+    ruler = next((kind.split(":")[1] for kind, _ in items if kind.startswith("ruler")), None)
+    return SyntheticSheet(image, labels, pd.DataFrame(rows, columns=columns), float(mm), ruler)
 
 
 def _strip(

@@ -1,0 +1,225 @@
+"""A sheet's scale (px per mm) read from the ruler printed on it, by classical image analysis.
+
+A ruler is found as rows of evenly spaced thin ticks, in either orientation and
+polarity; a scale is accepted only when two tick periods on the same ruler agree as
+millimetre and centimetre (or half-centimetre) ticks do: a ratio of 10 or 5. Inch
+scales (ratios of 2, 4, 8, 16), barcodes, text and colour charts do not show that
+pair, so they give no scale rather than a wrong one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only sizes the search, never the answer
+MIN_TICKS = 8  # evenly spaced ticks that make a run
+MIN_PERIOD_PX = 2.2  # finer ticks cannot be told apart
+_SPACING_TOLERANCE = 0.12  # neighbouring spacings of one run differ by at most this fraction
+_AGREEMENT = 0.02  # the two periods must agree to 2 % (ratio 10 or 5)
+_RATIOS = (10, 5)
+
+
+@dataclass(frozen=True)
+class TickRun:
+    """Evenly spaced ticks along one strip: period and start/end in px, position across (strip centre, px)."""
+
+    period: float
+    start: float
+    end: float
+    across: float
+    ticks: int
+    residual: float  # RMS of tick positions about the fitted line, as a fraction of the period
+    vertical: bool
+
+    @property
+    def period_error(self) -> float:
+        """Standard error of the period (px), from the fit's residuals and span."""
+        return self.residual * self.period * np.sqrt(12.0 / self.ticks) / max(self.ticks - 1, 1)
+
+
+@dataclass(frozen=True)
+class RulerScale:
+    """What the ruler says: px_per_mm (None when no ruler was trusted), confidence 0..1, box and tick periods."""
+
+    px_per_mm: float | None
+    confidence: float
+    box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in px
+    orientation: str | None = None
+    mm_period_px: float | None = None
+    cm_period_px: float | None = None
+    periods_px: list[float] = field(default_factory=list)
+    reason: str = ""
+
+
+def tick_responses(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Strength of thin dark lines and of thin light lines across x at every pixel (second derivative along x)."""
+    smooth = cv2.GaussianBlur(gray, (0, 0), sigmaX=0.7, sigmaY=0.0)
+    curvature = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3)
+    return np.maximum(curvature, 0), np.maximum(-curvature, 0)
+
+
+def _fit_run(positions: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Period, RMS residual (fraction of the period) and tick indices of evenly spaced positions."""
+    spacings = np.diff(positions)
+    period = float(np.median(spacings))
+    index = np.concatenate([[0], np.cumsum(np.round(spacings / period))])
+    slope, intercept = np.polyfit(index, positions, 1)
+    residual = positions - (intercept + slope * index)
+    return float(slope), float(np.sqrt(np.mean(residual**2)) / slope), index
+
+
+def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> list[tuple]:
+    """Runs of evenly spaced peaks in one strip's profile: (period, start, end, ticks, residual)."""
+    inner = profile[1:-1]
+    noise = np.median(profile) + 4.0 * (np.median(np.abs(profile - np.median(profile))) + 1e-6)
+    level = max(noise, 0.25 * float(np.percentile(profile, 99.5)))  # printed ticks are among a strip's strongest lines
+    is_peak = (inner > profile[:-2]) & (inner >= profile[2:]) & (inner > level)
+    peaks = np.flatnonzero(is_peak) + 1
+    if len(peaks) < MIN_TICKS:
+        return []
+    left, centre, right = profile[peaks - 1], profile[peaks], profile[peaks + 1]
+    curvature = left - 2 * centre + right
+    positions = peaks + np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1), 0.0)
+    spacings = np.diff(positions)
+    steady = np.abs(spacings[1:] / spacings[:-1] - 1) < _SPACING_TOLERANCE
+    runs = []
+    # A run: consecutive spacings that stay alike; boundaries where they do not.
+    breaks = np.flatnonzero(~steady) + 1
+    for segment in np.split(np.arange(len(spacings)), breaks):
+        if len(segment) + 1 < MIN_TICKS:
+            continue
+        ticks = positions[segment[0] : segment[-1] + 2]
+        period, residual, _ = _fit_run(ticks)
+        if min_period <= period <= max_period and residual < 0.08:
+            runs.append((period, float(ticks[0]), float(ticks[-1]), len(ticks), residual))
+    return runs
+
+
+def find_tick_runs(gray: np.ndarray, px_per_mm_guess: float) -> list[TickRun]:
+    """Every run of evenly spaced ticks in strips about 1 mm high, in both orientations and polarities."""
+    runs = []
+    strip = max(2, round(px_per_mm_guess))
+    min_period, max_period = MIN_PERIOD_PX, 12.0 * 2.0 * px_per_mm_guess
+    for vertical in (False, True):
+        image = np.ascontiguousarray(gray.T) if vertical else gray
+        for response in tick_responses(image):
+            rows = response.shape[0] // strip
+            strips = cv2.resize(response[: rows * strip], (response.shape[1], rows), interpolation=cv2.INTER_AREA)
+            for row, profile in enumerate(strips):
+                for period, start, end, ticks, residual in strip_runs(profile, min_period, max_period):
+                    runs.append(TickRun(period, start, end, (row + 0.5) * strip, ticks, residual, vertical))
+    return runs
+
+
+def _same_ruler(a: TickRun, b: TickRun, gap: float) -> bool:
+    overlap = min(a.end, b.end) - max(a.start, b.start)
+    return a.vertical == b.vertical and abs(a.across - b.across) <= gap and overlap > 0
+
+
+def group_rulers(runs: list[TickRun], px_per_mm_guess: float) -> list[list[TickRun]]:
+    """Runs that lie side by side (within 40 mm across, overlapping along) as one candidate ruler each."""
+    groups: list[list[TickRun]] = []
+    for run in sorted(runs, key=lambda r: (r.vertical, r.across)):
+        for group in groups:
+            if any(_same_ruler(run, other, 40.0 * px_per_mm_guess) for other in group):
+                group.append(run)
+                break
+        else:
+            groups.append([run])
+    return groups
+
+
+def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
+    """Distinct periods of a ruler's runs: (period, standard error, ticks), weighted by their precision."""
+    clusters: list[list[TickRun]] = []
+    for run in sorted(runs, key=lambda r: r.period):
+        if clusters and run.period / clusters[-1][0].period - 1 < 0.03:
+            clusters[-1].append(run)
+        else:
+            clusters.append([run])
+    result = []
+    for members in clusters:
+        errors = np.array([max(run.period_error, 1e-4 * run.period) for run in members])
+        weights = 1 / errors**2
+        period = float(np.sum(weights * [run.period for run in members]) / weights.sum())
+        result.append((period, float(1 / np.sqrt(weights.sum())), int(sum(run.ticks for run in members))))
+    return result
+
+
+def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
+    """The scale one candidate ruler's runs support: a mm period and a cm (or 5 mm) period that agree."""
+    periods = _cluster_periods(runs)
+    best = None
+    for fine, _, _ in periods:
+        for coarse, _, coarse_ticks in periods:
+            for ratio in _RATIOS:
+                mismatch = coarse / (ratio * fine) - 1
+                if abs(mismatch) > _AGREEMENT:
+                    continue
+                if not 0.4 * px_per_mm_guess <= fine <= 2.5 * px_per_mm_guess:  # the fine period is 1 mm
+                    continue
+                px_per_mm = coarse / ratio  # measured over the longer span; the fine period only confirms it
+                confidence = float(np.clip(1 - abs(mismatch) / _AGREEMENT, 0, 1) * min(1.0, coarse_ticks / 20))
+                if best is None or confidence > best[0]:
+                    best = (confidence, px_per_mm, fine, coarse)
+    if best is None:
+        return RulerScale(None, 0.0, periods_px=[p for p, _, _ in periods], reason="no mm and cm periods agree")
+    confidence, px_per_mm, fine, coarse = best
+    vertical = runs[0].vertical
+    along = (min(r.start for r in runs), max(r.end for r in runs))
+    across = (min(r.across for r in runs), max(r.across for r in runs))
+    x0, x1, y0, y1 = (*across, *along) if vertical else (*along, *across)
+    return RulerScale(
+        px_per_mm,
+        confidence,
+        (round(x0), round(y0), round(x1), round(y1)),
+        "vertical" if vertical else "horizontal",
+        fine,
+        coarse,
+        [p for p, _, _ in periods],
+    )
+
+
+def _scaled(scale: RulerScale, factor: int) -> RulerScale:
+    """A scale measured on an image shrunk by `factor`, in the original image's px."""
+    if factor == 1 or scale.px_per_mm is None:
+        return scale
+    return RulerScale(
+        scale.px_per_mm * factor,
+        scale.confidence,
+        tuple(value * factor for value in scale.box),
+        scale.orientation,
+        scale.mm_period_px * factor,
+        scale.cm_period_px * factor,
+        [period * factor for period in scale.periods_px],
+    )
+
+
+def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG_SIDE_MM) -> RulerScale:
+    """px per mm from the most confident ruler on an RGB sheet; px_per_mm None (with the reason) when none agrees.
+
+    Two rulers that disagree by more than 2 % give none: a wrong scale is worse than no scale.
+    """
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    guess = max(gray.shape) / paper_long_side_mm
+    if guess < MIN_PERIOD_PX:
+        return RulerScale(None, 0.0, reason=f"mm ticks would be under {MIN_PERIOD_PX} px apart at this resolution")
+    # Fine scans are searched at a lower resolution (mm ticks still 3 px apart or more), then scaled back.
+    shrink = max(1, int(guess // 3.0))
+    if shrink > 1:
+        gray = cv2.resize(gray, (gray.shape[1] // shrink, gray.shape[0] // shrink), interpolation=cv2.INTER_AREA)
+    gray = gray.astype(np.float32)
+    found = [
+        ruler_scale(group, guess / shrink)
+        for group in group_rulers(find_tick_runs(gray, guess / shrink), guess / shrink)
+    ]
+    found = [_scaled(scale, shrink) for scale in found]
+    found = sorted((scale for scale in found if scale.px_per_mm), key=lambda s: -s.confidence)
+    if not found:
+        return RulerScale(None, 0.0, reason="no ruler with agreeing mm and cm ticks")
+    if any(abs(other.px_per_mm / found[0].px_per_mm - 1) > _AGREEMENT for other in found[1:]):
+        return RulerScale(None, 0.0, reason="rulers on the sheet disagree")
+    return found[0]
