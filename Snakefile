@@ -11,6 +11,7 @@ report: "report/workflow.rst"
 
 include: "rules/common.smk"
 include: "rules/data.smk"
+include: "rules/scale.smk"
 include: "rules/resize.smk"
 include: "rules/augment.smk"
 include: "rules/train.smk"

@@ -115,6 +115,7 @@ def read_leaves_csv(path: str | Path) -> pd.DataFrame:
     for column in ("leaf_id", "px_per_mm", "length_mm", "width_mm"):
         if column in table and not pd.api.types.is_numeric_dtype(table[column]):
             raise InputError(path, f"column {column} has non-numeric values")
+    check_scales(table, path)
     if "intact" in table:
         table["intact"] = [_parse_bool(v, path, f"row {i + 2}") for i, v in enumerate(table["intact"])]
     duplicated = table.duplicated(["sample", "leaf_id"])
@@ -122,6 +123,36 @@ def read_leaves_csv(path: str | Path) -> pd.DataFrame:
         first = table[duplicated].iloc[0]
         raise InputError(path, f"leaf {first['leaf_id']} of sample {first['sample']} is listed twice")
     return table
+
+
+def check_scales(table: pd.DataFrame, path: str | Path) -> None:
+    """Refuse a px_per_mm column with a value that is zero, negative or not finite (empty cells are allowed)."""
+    if "px_per_mm" not in table:
+        return
+    given = table["px_per_mm"].dropna()
+    bad = given[~(np.isfinite(given) & (given > 0))]
+    if len(bad):
+        raise InputError(path, f"row {bad.index[0] + 2}: px_per_mm is {bad.iloc[0]}; a scale must be a positive number")
+
+
+def read_scale_table(path: str | Path) -> dict[str, float]:
+    """sheet name -> px_per_mm from a CSV with columns sample and px_per_mm (the given scales of unlabelled scans)."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype={"sample": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(path, f"not a readable CSV ({type(error).__name__})") from None
+    missing = {"sample", "px_per_mm"} - set(table.columns)
+    if missing:
+        raise InputError(path, f"missing column(s) {', '.join(sorted(missing))}")
+    if not pd.api.types.is_numeric_dtype(table["px_per_mm"]):
+        raise InputError(path, "column px_per_mm has non-numeric values")
+    check_scales(table, path)
+    repeated = table.loc[table["sample"].duplicated(), "sample"]
+    if len(repeated):
+        raise InputError(path, f"sheet '{repeated.iloc[0]}' is listed twice")
+    given = table.dropna(subset=["px_per_mm"])
+    return dict(zip(given["sample"], given["px_per_mm"].astype(float), strict=True))
 
 
 def splits_from_column(values: pd.DataFrame, column: str, source: str | Path) -> dict[str, str]:

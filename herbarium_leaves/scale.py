@@ -49,7 +49,8 @@ class RulerScale:
     box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in px
     orientation: str | None = None
     mm_period_px: float | None = None
-    cm_period_px: float | None = None
+    coarse_period_px: float | None = None  # the cm (or 5 mm) ticks' period that confirms the mm period
+    coarse_mm: int | None = None  # 10 or 5
     periods_px: list[float] = field(default_factory=list)
     reason: str = ""
 
@@ -164,10 +165,10 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
                 px_per_mm = coarse / ratio  # measured over the longer span; the fine period only confirms it
                 confidence = float(np.clip(1 - abs(mismatch) / _AGREEMENT, 0, 1) * min(1.0, coarse_ticks / 20))
                 if best is None or confidence > best[0]:
-                    best = (confidence, px_per_mm, fine, coarse)
+                    best = (confidence, px_per_mm, fine, coarse, ratio)
     if best is None:
         return RulerScale(None, 0.0, periods_px=[p for p, _, _ in periods], reason="no mm and cm periods agree")
-    confidence, px_per_mm, fine, coarse = best
+    confidence, px_per_mm, fine, coarse, ratio = best
     vertical = runs[0].vertical
     along = (min(r.start for r in runs), max(r.end for r in runs))
     across = (min(r.across for r in runs), max(r.across for r in runs))
@@ -179,6 +180,7 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
         "vertical" if vertical else "horizontal",
         fine,
         coarse,
+        ratio,
         [p for p, _, _ in periods],
     )
 
@@ -193,7 +195,8 @@ def _scaled(scale: RulerScale, factor: int) -> RulerScale:
         tuple(value * factor for value in scale.box),
         scale.orientation,
         scale.mm_period_px * factor,
-        scale.cm_period_px * factor,
+        scale.coarse_period_px * factor,
+        scale.coarse_mm,
         [period * factor for period in scale.periods_px],
     )
 
@@ -223,3 +226,34 @@ def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG
     if any(abs(other.px_per_mm / found[0].px_per_mm - 1) > _AGREEMENT for other in found[1:]):
         return RulerScale(None, 0.0, reason="rulers on the sheet disagree")
     return found[0]
+
+
+SCALE_SOURCES = ("given", "ruler", "config", "none")
+
+
+def resolve_scale(given: float | None, ruler: RulerScale | None, default: float | None) -> dict:
+    """A sheet's scale record: the first that applies of a given value, the ruler, the config default, none.
+
+    Returns px_per_mm (None for none), source (SCALE_SOURCES), confidence (1 for given
+    and config values) and what the ruler detection found, whichever value was used.
+    """
+    detected = None
+    if ruler is not None:
+        detected = {
+            "px_per_mm": ruler.px_per_mm,
+            "confidence": ruler.confidence,
+            "box": list(ruler.box) if ruler.box else None,
+            "orientation": ruler.orientation,
+            "mm_period_px": ruler.mm_period_px,
+            "coarse_period_px": ruler.coarse_period_px,
+            "coarse_mm": ruler.coarse_mm,
+            "tick_periods_px": ruler.periods_px,
+            "reason": ruler.reason,
+        }
+    if given is not None and np.isfinite(given) and given > 0:
+        return {"px_per_mm": float(given), "source": "given", "confidence": 1.0, "ruler": detected}
+    if ruler is not None and ruler.px_per_mm:
+        return {"px_per_mm": ruler.px_per_mm, "source": "ruler", "confidence": ruler.confidence, "ruler": detected}
+    if default:
+        return {"px_per_mm": float(default), "source": "config", "confidence": 1.0, "ruler": detected}
+    return {"px_per_mm": None, "source": "none", "confidence": 0.0, "ruler": detected}

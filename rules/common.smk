@@ -17,6 +17,7 @@ from herbarium_leaves.ingest import (
     folder_samples,
     read_coco,
     read_leaves_csv,
+    read_scale_table,
     splits_from_column,
 )
 from herbarium_leaves.sheet_io import InputError
@@ -51,6 +52,8 @@ if ENCODER_WEIGHTS_FILE:
     check_config_file("model.encoder_weights", ENCODER_WEIGHTS_FILE, "weights file")
 if config["dwc"]["occurrence_ids"]:
     check_config_file("dwc.occurrence_ids", config["dwc"]["occurrence_ids"], "file")
+if config["unlabelled"]["scales"]:
+    check_config_file("unlabelled.scales", config["unlabelled"]["scales"], "file")
 
 
 wildcard_constraints:
@@ -298,16 +301,35 @@ def get_unlabelled_sheets():
         raise WorkflowError(str(error)) from None
 
 
-# List the unlabelled sheets while parsing, so that a bad pattern or name stops any run at once, in one line.
-if config["unlabelled"]["sheets"]:
-    get_unlabelled_sheets()
-
-
 def get_chunk_sheets(wildcards):
     """The sheets of one unlabelled chunk (unlabelled.chunk_size of them)."""
     size = config["unlabelled"]["chunk_size"]
     start = int(wildcards.chunk) * size
     return get_unlabelled_sheets()[start : start + size]
+
+
+@cache
+def get_given_scales():
+    """The given px_per_mm of unlabelled scans by name (unlabelled.scales), checked while parsing."""
+    path = config["unlabelled"]["scales"]
+    try:
+        return read_scale_table(path) if path else {}
+    except InputError as error:
+        raise WorkflowError(f"config key 'unlabelled.scales': {error}") from None
+
+
+def get_chunk_given_scales(wildcards):
+    """The given px_per_mm of the scans of one chunk that have one."""
+    given = get_given_scales()
+    stems = (Path(path).stem for path in get_chunk_sheets(wildcards))
+    return {stem: given[stem] for stem in stems if stem in given}
+
+
+# List the unlabelled sheets (and their given scales) while parsing, so that a bad pattern, name or scale
+# table stops any run at once, in one line.
+if config["unlabelled"]["sheets"]:
+    get_unlabelled_sheets()
+    get_given_scales()
 
 
 def get_unlabelled_chunks(wildcards):

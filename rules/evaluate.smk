@@ -77,6 +77,7 @@ rule report:
         images=get_split_files("images", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
+        scales=expand("results/scale/test/{sample}.json", sample=get_samples("test")),
     output:
         html=report(
             "results/report/report.html",

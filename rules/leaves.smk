@@ -12,6 +12,9 @@ for batch, samples in get_batches("test", "measure").items():
             sheet_leaves=get_batch_files(
                 "results/data/{split}/leaves/{sample}.csv", "test", samples
             ),
+            scales=get_batch_files(
+                "results/scale/{split}/{sample}.json", "test", samples
+            ),
         output:
             labels=get_batch_files(
                 "results/leaves/{model}/{split}/labels/{sample}.png", "test", samples
@@ -48,6 +51,9 @@ for split in SPLITS:
                 ),
                 sheet_leaves=get_batch_files(
                     "results/data/{split}/leaves/{sample}.csv", split, samples
+                ),
+                scales=get_batch_files(
+                    "results/scale/{split}/{sample}.json", split, samples
                 ),
             output:
                 labels=get_batch_files(

@@ -98,6 +98,9 @@ rule predict_chunk:
         inference=get_inference_spec(),
         device=config["predict"]["device"],
         max_image_pixels=config["data"]["max_image_pixels"],
+        given_scales=get_chunk_given_scales,
+        detect_scale=config["scale"]["detect"],
+        px_per_mm=config["unlabelled"]["px_per_mm"],
     script:
         "../scripts/predict_chunk.py"
 
@@ -157,6 +160,5 @@ rule measure_chunk:
     threads: 1
     params:
         measure=config["measure"],
-        px_per_mm=config["unlabelled"]["px_per_mm"],
     script:
         "../scripts/measure_chunk.py"

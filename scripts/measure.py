@@ -5,10 +5,13 @@ components of the true mask (what a perfect segmentation would give), each marke
 intact when it is, by itself, a true intact leaf.
 """
 
+import json
+from pathlib import Path
+
 import pandas as pd
 
 from herbarium_leaves.intact import component_truth
-from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, sheet_scale, with_scale_source
+from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, with_scale_source
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 
@@ -20,10 +23,11 @@ def start(logger):
     def measure(index):
         sample = params.samples[index]
         sheet_leaves = pd.read_csv(inputs.sheet_leaves[index])
-        scale = sheet_scale(sheet_leaves)
+        record = json.loads(Path(inputs.scales[index]).read_text(encoding="utf-8"))
+        scale = record["px_per_mm"]
         mask = read_png(inputs.masks[index])
         components = label_leaves(mask > 0, spec, scale)
-        traits = with_scale_source(measure_leaves(components, scale), "given" if scale else "none")
+        traits = with_scale_source(measure_leaves(components, scale), record["source"])
         if params.truth:
             if sheet_leaves["intact"].notna().any():
                 intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()

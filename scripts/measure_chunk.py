@@ -17,14 +17,16 @@ def main(logger):
     bundle = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     sheets = pd.read_csv(chunk / "sheets.csv", dtype={"sample": str})
     tables = []
-    for sample in sheets.loc[sheets["status"] == "ok", "sample"]:
+    for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
+        scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         labels = label_leaves(
-            read_png(chunk / "masks" / f"{sample}.png") > 0, MeasureSpec(**params.measure), params.px_per_mm
+            read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0, MeasureSpec(**params.measure), scale
         )
-        tables.append(measure_leaves(labels, params.px_per_mm).assign(sample=sample))
-    traits = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=[*TRAIT_COLUMNS, "sample"])
-    source = "config" if params.px_per_mm else "none"
-    traits = classify_leaves(bundle, with_scale_source(traits[["sample", *TRAIT_COLUMNS]], source))
+        traits = with_scale_source(measure_leaves(labels, scale), sheet["px_per_mm_source"])
+        tables.append(traits.assign(sample=sheet["sample"]))
+    columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]
+    traits = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
+    traits = classify_leaves(bundle, traits)
     if bundle["skipped"]:
         logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
     unjudged = unjudged_sheets(traits)

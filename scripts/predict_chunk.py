@@ -1,4 +1,8 @@
-"""Predict a chunk of a user's unlabelled sheets with the seed ensemble; a bad sheet is recorded, not fatal."""
+"""Predict a chunk of a user's unlabelled sheets with the seed ensemble and find each one's scale.
+
+A bad sheet is recorded, not fatal. The scale: a given value (unlabelled.scales), else
+the ruler on the sheet, else unlabelled.px_per_mm, else none.
+"""
 
 from pathlib import Path
 
@@ -10,8 +14,11 @@ from herbarium_leaves.model import load_model
 from herbarium_leaves.probability import mask_from_probability
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
-from herbarium_leaves.sheet_io import InputError, read_sheet_image, write_csv, write_png
+from herbarium_leaves.scale import detect_ruler_scale, resolve_scale
+from herbarium_leaves.sheet_io import InputError, read_sheet_image, write_csv, write_json, write_png
 from herbarium_leaves.training import resolve_device
+
+SHEET_COLUMNS = ["sample", "source", "status", "height", "width", "px_per_mm", "px_per_mm_source"]
 
 
 def main(logger):
@@ -32,11 +39,24 @@ def main(logger):
         probability = ensemble_probability(models, sheet, resize, spec, device)
         write_png(folder / "probability" / f"{sample}.png", probability)
         write_png(folder / "masks" / f"{sample}.png", mask_from_probability(probability, spec.threshold))
+        ruler = detect_ruler_scale(sheet) if params.detect_scale else None
+        scale = {"sample": sample, **resolve_scale(params.given_scales.get(sample), ruler, params.px_per_mm)}
+        write_json(folder / "scale" / f"{sample}.json", scale)
         rows.append(
-            {"sample": sample, "source": path, "status": "ok", "height": sheet.shape[0], "width": sheet.shape[1]}
+            {
+                "sample": sample,
+                "source": path,
+                "status": "ok",
+                "height": sheet.shape[0],
+                "width": sheet.shape[1],
+                "px_per_mm": scale["px_per_mm"],
+                "px_per_mm_source": scale["source"],
+            }
         )
-        logger.info("%s: %d x %d px", sample, sheet.shape[1], sheet.shape[0])
-    write_csv(folder / "sheets.csv", pd.DataFrame(rows, columns=["sample", "source", "status", "height", "width"]))
+        logger.info(
+            "%s: %d x %d px, scale %s (%s)", sample, sheet.shape[1], sheet.shape[0], scale["px_per_mm"], scale["source"]
+        )
+    write_csv(folder / "sheets.csv", pd.DataFrame(rows, columns=SHEET_COLUMNS))
 
 
 run_logged(snakemake, main)

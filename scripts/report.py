@@ -20,6 +20,24 @@ def _model_of(path: str) -> str:
     return Path(path).parent.name
 
 
+def scale_table(paths: list[str]) -> pd.DataFrame:
+    """Per test sheet: the px/mm used and its source, and what the ruler gave (or why it gave none)."""
+    rows = []
+    for path in paths:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        ruler = record["ruler"] or {}
+        rows.append(
+            {
+                "sheet": record["sample"],
+                "px per mm used": record["px_per_mm"],
+                "source": record["source"],
+                "px per mm from the ruler": ruler.get("px_per_mm"),
+                "ruler": ruler.get("reason") or ruler.get("orientation") or "not read (scale.detect off)",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def main(logger):
     inputs, params = snakemake.input, snakemake.params
     summary = pd.read_csv(inputs.summary)
@@ -120,6 +138,7 @@ def main(logger):
             ),
         ),
         ("Best and worst sheets", "".join(overlays)),
+        ("Scale per test sheet", report.table_html(scale_table(inputs.scales))),
         ("Intact-leaf SVM", svm_section),
         ("Measurements", measurements),
     ]

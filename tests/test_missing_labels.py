@@ -9,6 +9,8 @@ from PIL import Image
 from test_bad_input import _folder_config, _sheet, _user_folders
 from test_workflow import snakemake
 
+from herbarium_leaves.synthetic import generate_sheet
+
 pytestmark = pytest.mark.slow
 
 
@@ -67,3 +69,49 @@ def test_unlabelled_scans_without_scale_get_traits_in_px_and_no_intact_calls(bin
     assert traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
     assert traits["intact"].isna().all() and traits["intact_note"].notna().all()
     assert pd.read_csv(workdir / "results" / "unlabelled" / "intact_leaves.csv").empty
+
+
+def test_unlabelled_scans_take_their_scale_from_a_given_value_or_their_ruler(binary_run, tmp_path):
+    workdir, _ = binary_run
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    truth = {}
+    for index in (0, 2, 3):  # a mm/cm ruler, a white-on-black one, none
+        sheet = generate_sheet(11, index, 2000, 1380)
+        Image.fromarray(sheet.image).save(scans / f"scan{index}.png")
+        truth[f"scan{index}"] = sheet.px_per_mm
+    given = tmp_path / "scales.csv"
+    given.write_text("sample,px_per_mm\nscan3,4.5\n")
+    config = {**_folder_config(workdir / "user"), "unlabelled": {"sheets": str(scans), "scales": str(given)}}
+    result = snakemake(workdir, config, "predict")
+    assert result.returncode == 0, result.stderr[-3000:]
+    sheets = pd.read_csv(workdir / "results" / "unlabelled" / "sheets.csv").set_index("sample")
+    assert sheets["px_per_mm_source"].to_dict() == {"scan0": "ruler", "scan2": "ruler", "scan3": "given"}
+    for sample in ("scan0", "scan2"):
+        assert sheets.loc[sample, "px_per_mm"] == pytest.approx(truth[sample], rel=0.01)
+    assert sheets.loc["scan3", "px_per_mm"] == 4.5
+    traits = pd.read_csv(workdir / "results" / "unlabelled" / "traits.csv")
+    assert traits["length_mm"].notna().all() and set(traits["px_per_mm_source"]) <= {"ruler", "given"}
+    record = json.loads((workdir / "results" / "unlabelled" / "chunks" / "chunk0" / "scale" / "scan0.json").read_text())
+    assert record["ruler"]["orientation"] in ("horizontal", "vertical") and record["ruler"]["coarse_mm"] in (5, 10)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("sample,px_per_mm\nscan0,0\n", "row 2: px_per_mm is 0; a scale must be a positive number"),
+        ("sample,px_per_mm\nscan0,about 4\n", "column px_per_mm has non-numeric values"),
+    ],
+)
+def test_a_bad_scale_table_stops_the_run_in_one_line(binary_run, tmp_path, table, message):
+    workdir, _ = binary_run
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    Image.fromarray(_sheet(0)[0]).save(scans / "scan0.png")
+    given = tmp_path / "scales.csv"
+    given.write_text(table)
+    config = {**_folder_config(workdir / "user"), "unlabelled": {"sheets": str(scans), "scales": str(given)}}
+    result = snakemake(workdir, config, "predict", "--dry-run")
+    assert result.returncode != 0
+    expected = f"config key 'unlabelled.scales': {given}: {message}"
+    assert len([line for line in (result.stdout + result.stderr).splitlines() if expected in line]) == 1

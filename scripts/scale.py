@@ -1,0 +1,29 @@
+"""Each sheet's scale in a batch: a given px_per_mm, else the ruler on the sheet, else the config default, else none."""
+
+import pandas as pd
+
+from herbarium_leaves.measure import sheet_scale
+from herbarium_leaves.runner import run_batch
+from herbarium_leaves.scale import detect_ruler_scale, resolve_scale
+from herbarium_leaves.sheet_io import read_png, write_json
+
+
+def start(logger):
+    params, inputs, output = snakemake.params, snakemake.input, snakemake.output
+
+    def scale(index):
+        sample = params.samples[index]
+        ruler = detect_ruler_scale(read_png(inputs.images[index])) if params.scale["detect"] else None
+        given = sheet_scale(pd.read_csv(inputs.sheet_leaves[index]))
+        record = {"sample": sample, **resolve_scale(given, ruler, params.scale["px_per_mm"])}
+        write_json(output.scales[index], record)
+        detected = f"ruler {ruler.px_per_mm:.4g} px/mm" if ruler and ruler.px_per_mm else "no ruler scale"
+        if record["source"] == "none":
+            logger.warning("%s: no scale (no given value, %s, no config default): traits in px only", sample, detected)
+        else:
+            logger.info("%s: %.4g px/mm (%s); %s", sample, record["px_per_mm"], record["source"], detected)
+
+    return scale
+
+
+run_batch(snakemake, "scale", start)

@@ -1,0 +1,104 @@
+import numpy as np
+import pytest
+
+from herbarium_leaves.ingest import read_leaves_csv, read_scale_table
+from herbarium_leaves.scale import RulerScale, detect_ruler_scale, resolve_scale
+from herbarium_leaves.sheet_io import InputError
+from herbarium_leaves.synthetic import generate_sheet
+
+PX_PER_MM = 5.0
+
+
+def _paper(height: int = 2100, width: int = 1450) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.clip(rng.normal(225, 3, (height, width)), 0, 255).astype(np.uint8)
+
+
+def _ticks(image: np.ndarray, top: int, start: float, spacing_mm: float, depths_px, count: int) -> None:
+    """Dark 1 px ticks every `spacing_mm`, hanging from row `top`, depth by tick index."""
+    for k in range(count):
+        x = round(start + k * spacing_mm * PX_PER_MM)
+        image[top : top + depths_px(k), x] = 30
+
+
+@pytest.mark.parametrize(("index", "style"), [(0, "mm_cm"), (2, "white_cm")])
+def test_generated_rulers_give_the_true_scale_within_1_percent(index, style):
+    sheet = generate_sheet(11, index, 2000, 1380)
+    assert sheet.ruler == style
+    found = detect_ruler_scale(sheet.image)
+    assert found.px_per_mm == pytest.approx(sheet.px_per_mm, rel=0.01)
+    assert found.confidence > 0.3 and found.orientation in ("horizontal", "vertical")
+    assert found.coarse_mm in (5, 10)
+    assert found.coarse_period_px == pytest.approx(found.coarse_mm * sheet.px_per_mm, rel=0.01)
+
+
+def test_a_sheet_without_a_ruler_gives_none_with_the_reason():
+    sheet = generate_sheet(11, 3, 2000, 1380)
+    assert sheet.ruler is None
+    found = detect_ruler_scale(sheet.image)
+    assert found.px_per_mm is None and found.reason
+
+
+def test_a_drawn_metric_ruler_in_either_orientation():
+    image = _paper()
+    _ticks(image, 1800, 100.3, 1.0, lambda k: 50 if k % 10 == 0 else 35 if k % 5 == 0 else 20, 150)
+    found = detect_ruler_scale(image)
+    assert found.px_per_mm == pytest.approx(PX_PER_MM, rel=0.005) and found.orientation == "horizontal"
+    turned = detect_ruler_scale(np.ascontiguousarray(image.T))
+    assert turned.px_per_mm == pytest.approx(PX_PER_MM, rel=0.005) and turned.orientation == "vertical"
+
+
+def test_white_ticks_on_black_are_read_too():
+    image = _paper()
+    image[1790:1880, 80:900] = 25
+    _ticks(image, 1800, 100.3, 1.0, lambda k: 50 if k % 10 == 0 else 20, 150)
+    image[1790:1880, 80:900] = 255 - image[1790:1880, 80:900]  # light ticks on a dark ruler
+    found = detect_ruler_scale(image)
+    assert found.px_per_mm == pytest.approx(PX_PER_MM, rel=0.005)
+
+
+def test_inch_scales_and_lone_periods_give_no_scale():
+    inch = _paper()
+    _ticks(inch, 1800, 100.3, 25.4 / 16, lambda k: 50 if k % 16 == 0 else 35 if k % 8 == 0 else 20, 96)
+    assert detect_ruler_scale(inch).px_per_mm is None  # ratios 2, 4, 8, 16: never taken for mm and cm
+    stripes = _paper()
+    _ticks(stripes, 1800, 100.3, 7.0, lambda k: 40, 30)  # evenly spaced lines, one period only
+    assert detect_ruler_scale(stripes).px_per_mm is None
+    small = generate_sheet(11, 0, 512, 352)
+    assert "under 2.2 px apart" in detect_ruler_scale(small.image).reason
+
+
+def test_scale_comes_from_the_first_source_that_applies():
+    ruler = RulerScale(4.0, 0.9, (1, 2, 3, 4), "horizontal", 4.0, 40.0, 10, [4.0, 40.0])
+    assert resolve_scale(5.0, ruler, 6.0)["source"] == "given"
+    assert resolve_scale(None, ruler, 6.0) | {"ruler": None} == {
+        "px_per_mm": 4.0,
+        "source": "ruler",
+        "confidence": 0.9,
+        "ruler": None,
+    }
+    unread = RulerScale(None, 0.0, reason="no ruler with agreeing mm and cm ticks")
+    assert resolve_scale(np.nan, unread, 6.0)["source"] == "config"
+    none = resolve_scale(None, unread, None)
+    assert none["px_per_mm"] is None and none["source"] == "none"
+    assert none["ruler"]["reason"] == "no ruler with agreeing mm and cm ticks"
+
+
+def test_given_scales_must_be_positive_numbers(tmp_path):
+    table = tmp_path / "scales.csv"
+    table.write_text("sample,px_per_mm\nK1,4.5\nK2,\n")
+    assert read_scale_table(table) == {"K1": 4.5}
+    cases = {
+        "sample,px_per_mm\nK1,four\n": "column px_per_mm has non-numeric values",
+        "sample,px_per_mm\nK1,4.5\nK2,0\n": "row 3: px_per_mm is 0.0; a scale must be a positive number",
+        "sample,px_per_mm\nK1,4.5\nK1,4.6\n": "sheet 'K1' is listed twice",
+        "sample,scale\nK1,4.5\n": r"missing column\(s\) px_per_mm",
+    }
+    for text, message in cases.items():
+        table.write_text(text)
+        with pytest.raises(InputError, match=message):
+            read_scale_table(table)
+    leaves = tmp_path / "leaves.csv"
+    leaves.write_text("sample,leaf_id,px_per_mm\nK1,1,-2\n")
+    with pytest.raises(InputError, match="row 2: px_per_mm is -2; a scale must be a positive number"):
+        read_leaves_csv(leaves)
