@@ -18,7 +18,8 @@ PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only sizes the search, never th
 MIN_TICKS = 8  # evenly spaced ticks that make a run
 MIN_PERIOD_PX = 2.2  # finer ticks cannot be told apart
 _SPACING_TOLERANCE = 0.12  # neighbouring spacings of one run differ by at most this fraction
-_AGREEMENT = 0.02  # the two periods must agree to 2 % (ratio 10 or 5)
+_AGREEMENT = 0.02  # the two periods must agree to 2 % (ratio 10 or 5), or
+_FINE_AGREEMENT = 0.05  # to 5 % when mm ticks are under 4 px apart (their period is then the less certain)
 _RATIOS = (10, 5)
 
 
@@ -62,14 +63,12 @@ def tick_responses(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.maximum(curvature, 0), np.maximum(-curvature, 0)
 
 
-def _fit_run(positions: np.ndarray) -> tuple[float, float, np.ndarray]:
-    """Period, RMS residual (fraction of the period) and tick indices of evenly spaced positions."""
-    spacings = np.diff(positions)
-    period = float(np.median(spacings))
-    index = np.concatenate([[0], np.cumsum(np.round(spacings / period))])
+def _fit_run(positions: np.ndarray) -> tuple[float, float]:
+    """Period (least squares over consecutive ticks) and RMS residual as a fraction of the period."""
+    index = np.arange(len(positions))
     slope, intercept = np.polyfit(index, positions, 1)
     residual = positions - (intercept + slope * index)
-    return float(slope), float(np.sqrt(np.mean(residual**2)) / slope), index
+    return float(slope), float(np.sqrt(np.mean(residual**2)) / slope)
 
 
 def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> list[tuple]:
@@ -85,7 +84,8 @@ def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> lis
     curvature = left - 2 * centre + right
     positions = peaks + np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1), 0.0)
     spacings = np.diff(positions)
-    steady = np.abs(spacings[1:] / spacings[:-1] - 1) < _SPACING_TOLERANCE
+    # Alike: within 12 %, or within 1.1 px where ticks are only 2 to 4 px apart and land on whole pixels.
+    steady = np.abs(spacings[1:] - spacings[:-1]) < np.maximum(_SPACING_TOLERANCE * spacings[:-1], 1.1)
     runs = []
     # A run: consecutive spacings that stay alike; boundaries where they do not.
     breaks = np.flatnonzero(~steady) + 1
@@ -93,8 +93,8 @@ def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> lis
         if len(segment) + 1 < MIN_TICKS:
             continue
         ticks = positions[segment[0] : segment[-1] + 2]
-        period, residual, _ = _fit_run(ticks)
-        if min_period <= period <= max_period and residual < 0.08:
+        period, residual = _fit_run(ticks)
+        if min_period <= period <= max_period and residual < (0.08 if period >= 4 else 0.2):
             runs.append((period, float(ticks[0]), float(ticks[-1]), len(ticks), residual))
     return runs
 
@@ -158,12 +158,13 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
         for coarse, _, coarse_ticks in periods:
             for ratio in _RATIOS:
                 mismatch = coarse / (ratio * fine) - 1
-                if abs(mismatch) > _AGREEMENT:
+                tolerance = _AGREEMENT if fine >= 4 else _FINE_AGREEMENT
+                if abs(mismatch) > tolerance:
                     continue
                 if not 0.4 * px_per_mm_guess <= fine <= 2.5 * px_per_mm_guess:  # the fine period is 1 mm
                     continue
                 px_per_mm = coarse / ratio  # measured over the longer span; the fine period only confirms it
-                confidence = float(np.clip(1 - abs(mismatch) / _AGREEMENT, 0, 1) * min(1.0, coarse_ticks / 20))
+                confidence = float(np.clip(1 - abs(mismatch) / tolerance, 0, 1) * min(1.0, coarse_ticks / 20))
                 if best is None or confidence > best[0]:
                     best = (confidence, px_per_mm, fine, coarse, ratio)
     if best is None:
