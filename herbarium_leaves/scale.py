@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
-PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only sizes the search, never the answer
+PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only bounds the search, never the answer
+# The image shows the whole sheet: its long side spans 320 to 700 mm, so 1 mm is 0.6 to 1.3 times the guess.
+_GUESS_RANGE = (0.6, 1.3)
 MIN_TICKS = 8  # evenly spaced ticks that make a run
 MIN_PERIOD_PX = 2.2  # finer ticks cannot be told apart
 _SPACING_TOLERANCE = 0.12  # neighbouring spacings of one run differ by at most this fraction
@@ -33,6 +37,7 @@ class TickRun:
     across: float
     ticks: int
     residual: float  # RMS of tick positions about the fitted line, as a fraction of the period
+    strength: float  # median line response at the ticks
     vertical: bool
 
     @property
@@ -72,7 +77,7 @@ def _fit_run(positions: np.ndarray) -> tuple[float, float]:
 
 
 def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> list[tuple]:
-    """Runs of evenly spaced peaks in one strip's profile: (period, start, end, ticks, residual)."""
+    """Runs of evenly spaced peaks in one strip's profile: (period, start, end, ticks, residual, strength)."""
     inner = profile[1:-1]
     noise = np.median(profile) + 4.0 * (np.median(np.abs(profile - np.median(profile))) + 1e-6)
     level = max(noise, 0.25 * float(np.percentile(profile, 99.5)))  # printed ticks are among a strip's strongest lines
@@ -95,7 +100,8 @@ def strip_runs(profile: np.ndarray, min_period: float, max_period: float) -> lis
         ticks = positions[segment[0] : segment[-1] + 2]
         period, residual = _fit_run(ticks)
         if min_period <= period <= max_period and residual < (0.08 if period >= 4 else 0.2):
-            runs.append((period, float(ticks[0]), float(ticks[-1]), len(ticks), residual))
+            strength = float(np.median(profile[peaks[segment[0] : segment[-1] + 2]]))
+            runs.append((period, float(ticks[0]), float(ticks[-1]), len(ticks), residual, strength))
     return runs
 
 
@@ -110,27 +116,25 @@ def find_tick_runs(gray: np.ndarray, px_per_mm_guess: float) -> list[TickRun]:
             rows = response.shape[0] // strip
             strips = cv2.resize(response[: rows * strip], (response.shape[1], rows), interpolation=cv2.INTER_AREA)
             for row, profile in enumerate(strips):
-                for period, start, end, ticks, residual in strip_runs(profile, min_period, max_period):
-                    runs.append(TickRun(period, start, end, (row + 0.5) * strip, ticks, residual, vertical))
+                for period, start, end, ticks, residual, strength in strip_runs(profile, min_period, max_period):
+                    runs.append(TickRun(period, start, end, (row + 0.5) * strip, ticks, residual, strength, vertical))
     return runs
 
 
-def _same_ruler(a: TickRun, b: TickRun, gap: float) -> bool:
-    overlap = min(a.end, b.end) - max(a.start, b.start)
-    return a.vertical == b.vertical and abs(a.across - b.across) <= gap and overlap > 0
-
-
 def group_rulers(runs: list[TickRun], px_per_mm_guess: float) -> list[list[TickRun]]:
-    """Runs that lie side by side (within 40 mm across, overlapping along) as one candidate ruler each."""
-    groups: list[list[TickRun]] = []
-    for run in sorted(runs, key=lambda r: (r.vertical, r.across)):
-        for group in groups:
-            if any(_same_ruler(run, other, 40.0 * px_per_mm_guess) for other in group):
-                group.append(run)
-                break
-        else:
-            groups.append([run])
-    return groups
+    """Runs linked by lying side by side (within 40 mm across, at most 10 mm apart along): one candidate ruler each."""
+    if not runs:
+        return []
+    across = np.array([run.across for run in runs])
+    start, end = np.array([run.start for run in runs]), np.array([run.end for run in runs])
+    vertical = np.array([run.vertical for run in runs])
+    linked = (
+        (vertical[:, None] == vertical[None, :])
+        & (np.abs(across[:, None] - across[None, :]) <= 40 * px_per_mm_guess)
+        & (np.minimum(end[:, None], end[None, :]) - np.maximum(start[:, None], start[None, :]) > -10 * px_per_mm_guess)
+    )
+    count, labels = connected_components(csr_matrix(linked), directed=False)
+    return [[run for run, label in zip(runs, labels, strict=True) if label == group] for group in range(count)]
 
 
 def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
@@ -150,23 +154,57 @@ def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
     return result
 
 
+def _confirms(fine: TickRun, coarse: TickRun, ratio: int, px_per_mm_guess: float) -> float | None:
+    """How well a fine run confirms a coarse run as mm and cm (ratio 10) or 5 mm (ratio 5) ticks of one ruler.
+
+    Returns the relative mismatch of the periods, or None when they are not one
+    ruler's: periods off by more than the tolerance, a fine period that cannot be a mm
+    (0.6 to 1.3 times the guess), fine ticks spanning under 70 % of a coarse period, fine
+    ticks mostly outside the coarse ones' extent or more than 12 mm across from them,
+    fine ticks much fainter than the coarse ones (paper texture), or fine ticks out of
+    step with the coarse ones (every cm tick is also a mm tick).
+    """
+    mismatch = coarse.period / (ratio * fine.period) - 1
+    tolerance = _AGREEMENT if fine.period >= 4 else _FINE_AGREEMENT
+    low, high = _GUESS_RANGE
+    if abs(mismatch) > tolerance or not low * px_per_mm_guess <= fine.period <= high * px_per_mm_guess:
+        return None
+    if fine.end - fine.start < 0.7 * coarse.period:
+        return None
+    overlap = min(fine.end, coarse.end + fine.period) - max(fine.start, coarse.start - fine.period)
+    if overlap < 0.8 * (fine.end - fine.start) or abs(fine.across - coarse.across) > 12 * px_per_mm_guess:
+        return None
+    if fine.strength < 0.3 * coarse.strength:
+        return None
+    nearest = coarse.start + round((fine.start - coarse.start) / coarse.period) * coarse.period
+    steps = (nearest - fine.start) / fine.period
+    if abs(steps - round(steps)) > 0.2:
+        return None
+    return mismatch
+
+
 def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
-    """The scale one candidate ruler's runs support: a mm period and a cm (or 5 mm) period that agree."""
+    """The scale one candidate ruler's runs support: a mm run that confirms a cm (or 5 mm) run.
+
+    The px/mm is the coarse period over 10 (or 5), from all runs of that period (the
+    longer span); the fine period only confirms it.
+    """
     periods = _cluster_periods(runs)
     best = None
-    for fine, _, _ in periods:
-        for coarse, _, coarse_ticks in periods:
-            for ratio in _RATIOS:
-                mismatch = coarse / (ratio * fine) - 1
-                tolerance = _AGREEMENT if fine >= 4 else _FINE_AGREEMENT
-                if abs(mismatch) > tolerance:
-                    continue
-                if not 0.4 * px_per_mm_guess <= fine <= 2.5 * px_per_mm_guess:  # the fine period is 1 mm
-                    continue
-                px_per_mm = coarse / ratio  # measured over the longer span; the fine period only confirms it
-                confidence = float(np.clip(1 - abs(mismatch) / tolerance, 0, 1) * min(1.0, coarse_ticks / 20))
-                if best is None or confidence > best[0]:
-                    best = (confidence, px_per_mm, fine, coarse, ratio)
+    for coarse in runs:
+        for ratio in _RATIOS:
+            confirming = [
+                (fine, _confirms(fine, coarse, ratio, px_per_mm_guess)) for fine in runs if fine is not coarse
+            ]
+            confirming = [(abs(mismatch), fine.period) for fine, mismatch in confirming if mismatch is not None]
+            if not confirming:
+                continue
+            mismatch, fine_period = min(confirming)
+            period, _, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
+            tolerance = _AGREEMENT if fine_period >= 4 else _FINE_AGREEMENT
+            confidence = float(np.clip(1 - mismatch / tolerance, 0, 1) * min(1.0, ticks / 20))
+            if best is None or confidence > best[0]:
+                best = (confidence, period / ratio, fine_period, period, ratio)
     if best is None:
         return RulerScale(None, 0.0, periods_px=[p for p, _, _ in periods], reason="no mm and cm periods agree")
     confidence, px_per_mm, fine, coarse, ratio = best

@@ -33,9 +33,16 @@ def scale_table(paths: list[str]) -> pd.DataFrame:
                 "source": record["source"],
                 "px per mm from the ruler": ruler.get("px_per_mm"),
                 "ruler": ruler.get("reason") or ruler.get("orientation") or "not read (scale.detect off)",
+                "true px per mm": record.get("true_px_per_mm"),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if table["true px per mm"].notna().any():
+        used, true = (pd.to_numeric(table[column]) for column in ("px per mm used", "true px per mm"))
+        table["scale error (%)"] = 100 * (used / true - 1)
+    else:
+        table = table.drop(columns="true px per mm")
+    return table
 
 
 def main(logger):

@@ -14,8 +14,10 @@ def start(logger):
     def scale(index):
         sample = params.samples[index]
         ruler = detect_ruler_scale(read_png(inputs.images[index])) if params.scale["detect"] else None
-        given = sheet_scale(pd.read_csv(inputs.sheet_leaves[index]))
-        record = {"sample": sample, **resolve_scale(given, ruler, params.scale["px_per_mm"])}
+        leaves = pd.read_csv(inputs.sheet_leaves[index])
+        record = {"sample": sample, **resolve_scale(sheet_scale(leaves), ruler, params.scale["px_per_mm"])}
+        if "true_px_per_mm" in leaves and leaves["true_px_per_mm"].notna().any():  # a generated sheet: scores the scale
+            record["true_px_per_mm"] = float(leaves["true_px_per_mm"].dropna().iloc[0])
         write_json(output.scales[index], record)
         detected = f"ruler {ruler.px_per_mm:.4g} px/mm" if ruler and ruler.px_per_mm else "no ruler scale"
         if record["source"] == "none":

@@ -14,15 +14,18 @@ def start(logger):
             params.seed, params.indices[index], params.height_px, params.width_px, params.damage_rate
         )
         leaves = sheet.leaves.assign(sample=sample)
+        if not params.given_scale:  # the truth only scores the scale read from the ruler
+            leaves = leaves.rename(columns={"px_per_mm": "true_px_per_mm"})
         write_png(output.images[index], sheet.image)
         write_png(output.labels[index], sheet.labels)
-        write_csv(output.leaves[index], leaves[["sample", *sheet.leaves.columns]])
+        write_csv(output.leaves[index], leaves[["sample", *leaves.columns.drop("sample")]])
         logger.info(
-            "sheet %s: %d leaves, %d intact, %.3f px/mm",
+            "sheet %s: %d leaves, %d intact, %.3f px/mm (%s)",
             sample,
             len(leaves),
             int(leaves["intact"].sum()),
             sheet.px_per_mm,
+            f"ruler: {sheet.ruler}" if sheet.ruler else "no ruler",
         )
 
     return synthesize

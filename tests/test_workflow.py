@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TINY = {
     "seeds": [0, 1],
-    "data": {"synthetic": {"n_train": 5, "n_test": 1, "height_px": 256, "width_px": 176}},
+    # Sheets this small (0.6 px/mm) show no readable ruler: their true scale is given.
+    "data": {"synthetic": {"n_train": 5, "n_test": 1, "height_px": 256, "width_px": 176, "given_scale": True}},
     "resize": {"mode": "fixed", "height": 128, "width": 96},
     "patch": {"size": 64, "stride": 64},
     "augment": {"copies": 1},
