@@ -91,7 +91,7 @@ def main():
             "rules",
         ]
         planned = planned_jobs(command)
-        per_sheet = ("synthesize_demo", "resize", "predict_sheet", "ensemble", "measure", "measure_truth")
+        per_sheet = ("synthesize_demo", "scale", "resize", "predict_sheet", "ensemble", "measure", "measure_truth")
         print(f"{n_train} training and {n_test} test sheets, {len(config['seeds'])} seeds, {cores} cores")
         print(
             f"dry run: {sum(planned.values())} jobs, {sum(planned.get(stage, 0) for stage in per_sheet)} of them in "
@@ -100,7 +100,7 @@ def main():
         walls = {}
         for phase, counted, targets in phases(n_train, n_test, config["seeds"]):
             began = time.perf_counter()
-            result = subprocess.run([*command, *targets], capture_output=True, text=True)
+            result = subprocess.run([command[0], *targets, *command[1:]], capture_output=True, text=True)
             walls[phase] = (time.perf_counter() - began, counted)
             if result.returncode:
                 sys.exit(f"phase {phase} failed:\n{result.stderr[-3000:]}")
