@@ -89,7 +89,7 @@ def _remarks(row: dict) -> str:
     called = f"intact probability {probability:.3f}" if pd.notna(probability) else "intact probability none"
     if pd.notna(note):
         called += f" ({note})"
-    scale_text = f"{scale:.4g} px/mm ({row.get('px_per_mm_source', 'given')})" if pd.notna(scale) else "none"
+    scale_text = f"{scale:.4g} px/mm ({row['px_per_mm_source']})" if pd.notna(scale) else "none"
     return f"sheet {row['sample']}; leaf {int(row['leaf_id'])}; {called}; scale {scale_text}"
 
 
@@ -104,11 +104,16 @@ def measurement_or_fact(
     """
     chosen = traits[intact_calls(traits)] if intact_only else traits
     weights = ", ".join(digest[:16] for digest in context.weights_sha256)
+    methods = {
+        column: f"{how}, on leaves segmented by {context.segmentation}; herbarium-leaves "
+        f"{context.code_version}; model weights sha256 {weights}"
+        for column, (_, _, how, _) in MOF_TRAITS.items()
+    }
     rows = []
     for row in chosen.to_dict("records"):
         occurrence = occurrence_ids[row["sample"]]
         pixel_mm = 1.0 / row["px_per_mm"] if pd.notna(row.get("px_per_mm")) else np.nan
-        for column, (measurement_type, unit, how, pixel_accuracy) in MOF_TRAITS.items():
+        for column, (measurement_type, unit, _, pixel_accuracy) in MOF_TRAITS.items():
             value = row.get(column)
             if pd.isna(value):
                 continue
@@ -120,10 +125,7 @@ def measurement_or_fact(
                     "measurementValue": value,
                     "measurementUnit": unit,
                     "measurementAccuracy": f"{pixel_mm:.3g}" if pixel_accuracy and np.isfinite(pixel_mm) else "",
-                    "measurementMethod": (
-                        f"{how}, on leaves segmented by {context.segmentation}; herbarium-leaves "
-                        f"{context.code_version}; model weights sha256 {weights}"
-                    ),
+                    "measurementMethod": methods[column],
                     "measurementDeterminedBy": context.determined_by,
                     "measurementDeterminedDate": context.determined_date,
                     "measurementRemarks": _remarks(row),

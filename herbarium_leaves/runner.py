@@ -29,6 +29,15 @@ def _files(paths, digest: Callable[[Path], str] = file_sha256) -> list[dict]:
     return records
 
 
+def _run_facts() -> dict:
+    """What every record of a job shares: package versions, code version, when it finished."""
+    return {
+        "versions": package_versions(),
+        "code": code_version(),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    }
+
+
 def provenance_record(smk) -> dict:
     """What produced a job's outputs: rule, wildcards, params, threads, checksums, versions, code."""
     return {
@@ -38,9 +47,7 @@ def provenance_record(smk) -> dict:
         "threads": smk.threads,
         "inputs": _files(smk.input),
         "outputs": _files(smk.output),
-        "versions": package_versions(),
-        "code": code_version(),
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        **_run_facts(),
     }
 
 
@@ -142,11 +149,7 @@ def run_batch(smk, stage: str, start: Callable[[logging.Logger], Callable[[int],
             len(samples),
         )
         raise SystemExit(1)
-    shared = {
-        "versions": package_versions(),
-        "code": code_version(),
-        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-    }
+    shared = _run_facts()
     digest = functools.cache(file_sha256)  # a model file shared by the batch is read once
     for index in range(len(samples)):
         write_json(*sheet_provenance(smk, stage, index, shared, digest))

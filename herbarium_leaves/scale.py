@@ -154,6 +154,11 @@ def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
     return result
 
 
+def _tolerance(mm_period: float) -> float:
+    """How closely the mm and coarse periods must agree: looser where mm ticks are under 4 px apart."""
+    return _AGREEMENT if mm_period >= 4 else _FINE_AGREEMENT
+
+
 def _confirms(fine: TickRun, coarse: TickRun, ratio: int, px_per_mm_guess: float) -> float | None:
     """How well a fine run confirms a coarse run as mm and cm (ratio 10) or 5 mm (ratio 5) ticks of one ruler.
 
@@ -165,7 +170,7 @@ def _confirms(fine: TickRun, coarse: TickRun, ratio: int, px_per_mm_guess: float
     step with the coarse ones (every cm tick is also a mm tick).
     """
     mismatch = coarse.period / (ratio * fine.period) - 1
-    tolerance = _AGREEMENT if fine.period >= 4 else _FINE_AGREEMENT
+    tolerance = _tolerance(fine.period)
     low, high = _GUESS_RANGE
     if abs(mismatch) > tolerance or not low * px_per_mm_guess <= fine.period <= high * px_per_mm_guess:
         return None
@@ -201,8 +206,7 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
                 continue
             mismatch, fine_period = min(confirming)
             period, _, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
-            tolerance = _AGREEMENT if fine_period >= 4 else _FINE_AGREEMENT
-            confidence = float(np.clip(1 - mismatch / tolerance, 0, 1) * min(1.0, ticks / 20))
+            confidence = float(np.clip(1 - mismatch / _tolerance(fine_period), 0, 1) * min(1.0, ticks / 20))
             if best is None or confidence > best[0]:
                 best = (confidence, period / ratio, fine_period, period, ratio)
     if best is None:

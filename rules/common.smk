@@ -113,6 +113,7 @@ def get_samples(split):
     return list(table.loc[table["split"] == split, "sample"])
 
 
+@cache
 def get_batches(split, stage):
     """The sheets of a split in batches of about `batch.<stage>` sheets, keyed by batch name."""
     return assign_batches(get_samples(split), config["batch"][stage])
@@ -124,10 +125,16 @@ def get_batch_files(pattern, split, samples):
     return [pattern.replace("{sample}", sample) for sample in samples]
 
 
+@cache
+def get_split_table(split):
+    """The sample table's rows of one split, indexed by sheet name."""
+    table = get_sample_table()
+    return table[table["split"] == split].set_index("sample")
+
+
 def get_sample_entries(split, samples):
     """The sample table's rows of some sheets of a split, in the order given, as dicts."""
-    table = get_sample_table()
-    rows = table[table["split"] == split].set_index("sample")
+    rows = get_split_table(split)
     return [{"sample": sample, **rows.loc[sample].to_dict()} for sample in samples]
 
 
