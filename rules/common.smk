@@ -208,6 +208,11 @@ def get_leaf_files(kind, extension, split=None, model=None):
     return files
 
 
+def get_scale_files(split):
+    """Every sheet's scale record in a split."""
+    return [f"results/scale/{split}/{sample}.json" for sample in get_samples(split)]
+
+
 def get_truth_traits(split):
     """The measured true leaves of every sheet of a split."""
     return [

@@ -4,6 +4,7 @@ rule evaluate:
         predicted=get_leaf_files("labels", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         truth="results/data/test/leaves.csv",
+        scales=get_scale_files("test"),
     output:
         sheets="results/metrics/{model}/sheets.csv",
         pairs="results/metrics/{model}/intact_pairs.csv",
@@ -77,7 +78,7 @@ rule report:
         images=get_split_files("images", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
-        scales=expand("results/scale/test/{sample}.json", sample=get_samples("test")),
+        scales=get_scale_files("test"),
     output:
         html=report(
             "results/report/report.html",

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from herbarium_leaves.intact import SVM_SKIPPED
-from herbarium_leaves.measure import measure_leaves, sheet_scale
+from herbarium_leaves.measure import measure_leaves
 from herbarium_leaves.metrics import evaluate_sheet, summarize_model
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
@@ -25,11 +25,13 @@ def main(logger):
     truth = pd.read_csv(snakemake.input.truth, dtype={"sample": str})
     measure_truth = truth["length_mm"].isna().all()  # no true sizes given: the true instances' measurements stand in
     sheets, pairs = [], []
-    for predicted_path, truth_path in zip(snakemake.input.predicted, snakemake.input.truth_labels, strict=True):
+    inputs = zip(snakemake.input.predicted, snakemake.input.truth_labels, snakemake.input.scales, strict=True)
+    for predicted_path, truth_path, scale_path in inputs:
         sample = Path(predicted_path).stem
         truth_labels, sheet_truth = read_png(truth_path), truth[truth["sample"] == sample]
-        if measure_truth:
-            sizes = measure_leaves(truth_labels, sheet_scale(sheet_truth))[["leaf_id", "length_mm", "width_mm"]]
+        if measure_truth:  # in the scale the predicted leaves were measured with (given, ruler or config)
+            scale = json.loads(Path(scale_path).read_text(encoding="utf-8"))["px_per_mm"]
+            sizes = measure_leaves(truth_labels, scale)[["leaf_id", "length_mm", "width_mm"]]
             sheet_truth = sheet_truth.drop(columns=["length_mm", "width_mm"]).merge(sizes, on="leaf_id", how="left")
         sheet, matched = evaluate_sheet(
             sample,
