@@ -24,7 +24,15 @@ from herbarium_leaves.augment import AugmentSpec, sheet_patches
 from herbarium_leaves.model import ModelSpec, build_model, normalize
 from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
 from herbarium_leaves.synthetic import demo_sheets, generate_sheet
-from herbarium_leaves.training import Patches, TrainSpec, make_loader, make_loss, split_by_sheet, train_epoch
+from herbarium_leaves.training import (
+    Patches,
+    TrainSpec,
+    make_loader,
+    make_loss,
+    make_optimizer,
+    split_by_sheet,
+    train_epoch,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,7 +78,7 @@ def main() -> None:
     train_index, _ = split_by_sheet(patches.table, spec.val_fraction, 0)
     torch.manual_seed(0)
     model = build_model(ModelSpec(**config["model"]))
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec.learning_rate)
+    optimizer = make_optimizer(model, spec.learning_rate)
     loss_fn = make_loss(spec.loss)
     device = torch.device("cpu")
     loader = make_loader(patches, train_index, spec, seed=0, shuffle=True)
@@ -95,7 +103,7 @@ def main() -> None:
     print(f"  ratio real/bare throughput: {bare_s / real_s:.3f} (target >= 0.9)")
 
     paper = build_model(ModelSpec("resnet101", None, 256))
-    paper_optimizer = torch.optim.Adam(paper.parameters(), lr=1e-4)
+    paper_optimizer = make_optimizer(paper, 1e-4)
     x, target = torch.randn(3, 3, 512, 512), (torch.rand(3, 1, 512, 512) > 0.5).float()
     bare_epoch(paper, [(x, target)], paper_optimizer, torch.nn.BCEWithLogitsLoss())  # warm-up
     steps = 2

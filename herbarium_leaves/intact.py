@@ -14,7 +14,7 @@ from sklearn.svm import SVC
 from sklearn.utils.class_weight import compute_sample_weight
 
 from herbarium_leaves.config import ConfigError
-from herbarium_leaves.metrics import instance_iou
+from herbarium_leaves.metrics import SVM_SKIPPED
 
 # Trait name -> column in px and in mm (None where the trait has no unit).
 _TRAIT_COLUMNS = {
@@ -35,7 +35,6 @@ ENABLE_SVM_HINT = (
     "data.folder.leaves_csv, or an 'intact' attribute on COCO annotations), with at least "
     f"{MIN_LEAVES_PER_CLASS} intact and {MIN_LEAVES_PER_CLASS} other leaves"
 )
-SVM_SKIPPED = "intact-leaf SVM skipped"
 NO_SCALE_NOTE = "no px_per_mm for this sheet, and the SVM uses traits in mm"
 
 
@@ -162,17 +161,3 @@ def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
 def unjudged_sheets(classified: pd.DataFrame) -> list[str]:
     """Sheets with leaves that have no scale for the SVM to judge them (the SVM ran; see intact_note)."""
     return sorted(classified.loc[classified["intact_note"] == NO_SCALE_NOTE, "sample"].unique())
-
-
-def component_truth(
-    components: np.ndarray, instances: np.ndarray, intact_ids: list[int], threshold: float
-) -> pd.Series:
-    """For each component of a true mask (ids 1..n): is it one intact leaf (IoU >= threshold with one)?
-
-    Components are what a perfect segmentation would give: touching leaves merge,
-    so a component is intact only when it is, by itself, an intact leaf.
-    """
-    iou = instance_iou(components, instances)
-    intact_columns = [leaf - 1 for leaf in intact_ids if 0 < leaf <= iou.shape[1]]
-    flags = (iou[:, intact_columns] >= threshold).any(axis=1) if intact_columns else np.zeros(len(iou), bool)
-    return pd.Series(flags, index=np.arange(1, len(iou) + 1), name="intact")

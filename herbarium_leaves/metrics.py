@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
+# How a skipped intact-leaf SVM marks every leaf's intact_note (here, so that scoring needs no scikit-learn).
+SVM_SKIPPED = "intact-leaf SVM skipped"
 PAIR_COLUMNS = [
     "sample",
     "predicted_leaf",
@@ -36,6 +38,20 @@ def instance_iou(predicted: np.ndarray, truth: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         iou = np.where(union > 0, intersection / union, 0.0)
     return iou[1:, 1:]
+
+
+def component_truth(
+    components: np.ndarray, instances: np.ndarray, intact_ids: list[int], threshold: float
+) -> pd.Series:
+    """For each component of a true mask (ids 1..n): is it one intact leaf (IoU >= threshold with one)?
+
+    Components are what a perfect segmentation would give: touching leaves merge,
+    so a component is intact only when it is, by itself, an intact leaf.
+    """
+    iou = instance_iou(components, instances)
+    intact_columns = [leaf - 1 for leaf in intact_ids if 0 < leaf <= iou.shape[1]]
+    flags = (iou[:, intact_columns] >= threshold).any(axis=1) if intact_columns else np.zeros(len(iou), bool)
+    return pd.Series(flags, index=np.arange(1, len(iou) + 1), name="intact")
 
 
 def match_leaves(iou: np.ndarray, threshold: float) -> list[tuple[int, int, float]]:
@@ -146,6 +162,92 @@ def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame, intact_skipped: s
     return summary
 
 
+BOOTSTRAP_METRICS = (
+    "mean_iou",
+    "sheet_recall",
+    "intact_precision",
+    "intact_recall",
+    "intact_f1",
+    "length_error_pct",
+    "width_error_pct",
+)
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+
+
+def bootstrap_intervals(
+    sheets: pd.DataFrame,
+    pairs: pd.DataFrame,
+    intact_skipped: str | None = None,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Percentile bootstrap interval over sheets of each headline metric: {metric}_ci_low and {metric}_ci_high.
+
+    Sheets are drawn with replacement (seeded), each with its own leaves, and every
+    metric is computed on the draw exactly as summarize_model does; NaN where a metric
+    is undefined (no sheets, no true intact leaf, intact metrics skipped).
+    """
+    n = len(sheets)
+    intervals = {f"{metric}_ci_{end}": np.nan for metric in BOOTSTRAP_METRICS for end in ("low", "high")}
+    if not n:
+        return intervals
+    order = {sample: index for index, sample in enumerate(sheets["sample"])}
+    per_sheet = {
+        "iou": sheets["iou"].to_numpy(float),
+        "with_intact": (sheets["true_intact"] > 0).to_numpy(float),
+        "found": ((sheets["true_intact"] > 0) & sheets["found"].astype(bool)).to_numpy(float),
+        "tp": sheets["matched_intact"].to_numpy(float),
+        "called": sheets["called_intact"].to_numpy(float),
+        "true": sheets["true_intact"].to_numpy(float),
+    }
+    for trait in ("length", "width"):
+        error = (pairs[f"predicted_{trait}_mm"] - pairs[f"true_{trait}_mm"]).abs() / pairs[f"true_{trait}_mm"]
+        rows = pairs["sample"].map(order).to_numpy()
+        known = error.notna().to_numpy() & ~pd.isna(rows)
+        per_sheet[f"{trait}_sum"] = np.bincount(rows[known].astype(int), error[known], minlength=n)
+        per_sheet[f"{trait}_count"] = np.bincount(rows[known].astype(int), minlength=n).astype(float)
+    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
+    total = {key: values[draws].sum(axis=1) for key, values in per_sheet.items()}
+    precision, recall = _ratio(total["tp"], total["called"]), _ratio(total["tp"], total["true"])
+    with np.errstate(invalid="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), np.nan)
+    values = {
+        "mean_iou": total["iou"] / n,
+        "sheet_recall": _ratio(total["found"], total["with_intact"]),
+        "intact_precision": precision,
+        "intact_recall": recall,
+        "intact_f1": f1,
+        "length_error_pct": 100 * _ratio(total["length_sum"], total["length_count"]),
+        "width_error_pct": 100 * _ratio(total["width_sum"], total["width_count"]),
+    }
+    tail = 100 * (1 - level) / 2
+    for metric, draw in values.items():
+        if intact_skipped and metric in INTACT_METRICS or not np.isfinite(draw).any():
+            continue
+        low, high = np.nanpercentile(draw, [tail, 100 - tail])
+        intervals[f"{metric}_ci_low"], intervals[f"{metric}_ci_high"] = float(low), float(high)
+    return intervals
+
+
+def seed_spread(sheets: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per test sheet: each seed's IoU, their mean, std and range, and the ensemble's; most spread first."""
+    seeds = sorted(name for name in sheets if name.startswith("seed"))
+    table = pd.DataFrame({"sample": sheets[seeds[0]]["sample"]}) if seeds else pd.DataFrame(columns=["sample"])
+    for name in seeds:
+        table = table.merge(sheets[name][["sample", "iou"]].rename(columns={"iou": f"iou_{name}"}), on="sample")
+    values = table[[f"iou_{name}" for name in seeds]]
+    table["iou_seed_mean"], table["iou_seed_std"] = values.mean(axis=1), values.std(axis=1)
+    table["iou_seed_range"] = values.max(axis=1) - values.min(axis=1)
+    if "ensemble" in sheets:
+        table = table.merge(sheets["ensemble"][["sample", "iou"]].rename(columns={"iou": "iou_ensemble"}), on="sample")
+    return table.sort_values(["iou_seed_std", "sample"], ascending=[False, True], ignore_index=True)
+
+
 # What the studies this pipeline is compared with reported (values in the same units as summarize_model).
 REFERENCE_STUDIES = [
     {"model": "study: tiled DeepLabv3+ and SVM (74 test sheets)", "mean_iou": 0.552, "sheet_recall": 0.98},
@@ -154,12 +256,13 @@ REFERENCE_STUDIES = [
 
 
 def summary_table(per_model: pd.DataFrame) -> pd.DataFrame:
-    """Every model's row, then mean, std, min and max over seeds, then the studies' figures."""
+    """Every model's row (with its bootstrap intervals), then mean, std, min and max over seeds, then the studies'."""
     metrics = [c for c in per_model.columns if c not in ("model", "intact_note")]
+    point_metrics = [c for c in metrics if not c.endswith(("_ci_low", "_ci_high"))]  # a mean of intervals means little
     seeds = per_model[per_model["model"].str.startswith("seed")]
     rows = [per_model]
     if len(seeds):
-        stats = seeds[metrics].agg(["mean", "std", "min", "max"])
+        stats = seeds[point_metrics].agg(["mean", "std", "min", "max"])
         stats.insert(0, "model", [f"seeds {name}" for name in stats.index])
         rows.append(stats.reset_index(drop=True))
     rows.append(pd.DataFrame(REFERENCE_STUDIES))

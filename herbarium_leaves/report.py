@@ -14,6 +14,8 @@ import pandas as pd
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from herbarium_leaves.resize import resize_image  # noqa: E402
+
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;font-size:.9em;margin:1em 0}
@@ -35,6 +37,12 @@ def image_uri(figure_or_array) -> str:
         plt.close(figure_or_array)
         data = buffer.getvalue()
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnail(picture: np.ndarray, longest: int = 900) -> np.ndarray:
+    """An RGB picture shrunk (area interpolation) so that its longer side is at most `longest` px."""
+    scale = min(1.0, longest / max(picture.shape[:2]))
+    return resize_image(picture, (round(picture.shape[0] * scale), round(picture.shape[1] * scale)))
 
 
 def training_curves(histories: dict[str, pd.DataFrame]):
@@ -75,6 +83,13 @@ def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(canvas, contours, -1, colour, width)
     return canvas
+
+
+def disagreement(probabilities: list[np.ndarray]) -> np.ndarray:
+    """RGB map of where seeds disagree: the per-pixel std of their uint8 probabilities (0 dark, 0.5 bright)."""
+    stack = np.stack([p.astype(np.float32) / 255.0 for p in probabilities])
+    level = np.clip(stack.std(axis=0) * 2.0 * 255.0, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(cv2.applyColorMap(level, cv2.COLORMAP_MAGMA), cv2.COLOR_BGR2RGB)
 
 
 def svm_space(training: pd.DataFrame, bundle: dict):

@@ -13,6 +13,7 @@ import cv2
 
 from herbarium_leaves.config import ConfigError
 from herbarium_leaves.provenance import code_version, file_sha256, package_versions
+from herbarium_leaves.reproducibility import numerics_record
 from herbarium_leaves.sheet_io import InputError, write_json
 
 PROVENANCE_DIR = Path("results") / "provenance"
@@ -29,13 +30,18 @@ def _files(paths, digest: Callable[[Path], str] = file_sha256) -> list[dict]:
     return records
 
 
-def _run_facts() -> dict:
-    """What every record of a job shares: package versions, code version, when it finished."""
-    return {
+def _run_facts(smk) -> dict:
+    """What every record of a job shares: package versions, code version, when it finished, and for a job
+    that ran torch, its CPU numerics and the reproducibility class it can claim."""
+    facts = {
         "versions": package_versions(),
         "code": code_version(),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+    mode = dict(smk.params.items()).get("reproducibility")
+    if mode and "torch" in sys.modules:
+        facts["numerics"] = numerics_record(mode)
+    return facts
 
 
 def provenance_record(smk) -> dict:
@@ -47,7 +53,7 @@ def provenance_record(smk) -> dict:
         "threads": smk.threads,
         "inputs": _files(smk.input),
         "outputs": _files(smk.output),
-        **_run_facts(),
+        **_run_facts(smk),
     }
 
 
@@ -149,7 +155,7 @@ def run_batch(smk, stage: str, start: Callable[[logging.Logger], Callable[[int],
             len(samples),
         )
         raise SystemExit(1)
-    shared = _run_facts()
+    shared = _run_facts(smk)
     digest = functools.cache(file_sha256)  # a model file shared by the batch is read once
     for index in range(len(samples)):
         write_json(*sheet_provenance(smk, stage, index, shared, digest))

@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from herbarium_leaves.ingest import assign_splits
-from herbarium_leaves.model import normalize
+from herbarium_leaves.model import normalize, state_dict_digest
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
 
@@ -115,6 +115,16 @@ def make_loader(patches: Patches, index: np.ndarray, spec: TrainSpec, seed: int,
         num_workers=spec.num_workers,
         worker_init_fn=_seed_worker,
     )
+
+
+def make_optimizer(model: torch.nn.Module, learning_rate: float) -> torch.optim.Optimizer:
+    """Adam, fused: its square root is the CPU's own sqrt instruction (IEEE-exact, the same bits on every x86 CPU).
+
+    The unfused Adam takes torch.sqrt, which on CPU goes through MKL's vector math,
+    whose results differ between CPUs even in MKL's compatible mode (README:
+    Randomness and reproducibility).
+    """
+    return torch.optim.Adam(model.parameters(), lr=learning_rate, fused=True)
 
 
 def make_loss(name: str):
@@ -250,7 +260,7 @@ def fit(
     logger.info("%d training patches, %d validation patches", len(train_index), len(val_index))
     train_loader = make_loader(patches, train_index, spec, seed, shuffle=True)
     val_loader = make_loader(patches, val_index, spec, seed, shuffle=False) if len(val_index) else None
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec.learning_rate)
+    optimizer = make_optimizer(model, spec.learning_rate)
     loss_fn = make_loss(spec.loss)
     history: list[dict] = []
     best_iou, best_state, start = -math.inf, None, 0
@@ -273,6 +283,7 @@ def fit(
                 "val_iou": val_iou,
                 "learning_rate": optimizer.param_groups[0]["lr"],
                 "seconds": round(time.perf_counter() - began, 3),
+                "state_dict_sha256": state_dict_digest(model),
             }
         )
         logger.info(

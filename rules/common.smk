@@ -1,4 +1,6 @@
 import glob
+import platform
+import re
 from functools import cache
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from herbarium_leaves.ingest import (
     read_scale_table,
     splits_from_column,
 )
+from herbarium_leaves.reproducibility import pin_cpu_numerics
 from herbarium_leaves.sheet_io import InputError
 from herbarium_leaves.synthetic import demo_sheets
 
@@ -42,6 +45,9 @@ def check_config_file(key, path, what):
     except InputError as error:
         raise WorkflowError(f"config key '{key}': {error}") from None
 
+
+# Before any job starts: every job process inherits the CPU numerics of config `reproducibility`.
+pin_cpu_numerics(config["reproducibility"])
 
 ENCODER_WEIGHTS_FILE = (
     None
@@ -245,6 +251,15 @@ def get_unlabelled_samples():
     return [Path(path).stem for path in get_unlabelled_sheets()]
 
 
+def get_seed_probability_files():
+    """Each seed's probability PNG of every test sheet, seed by seed."""
+    return [
+        f"results/predictions/seed{seed}/test/{sample}.png"
+        for seed in config["seeds"]
+        for sample in get_samples("test")
+    ]
+
+
 def get_models():
     """Every model: one per seed, and the seed ensemble."""
     return [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]
@@ -265,6 +280,22 @@ def get_train_spec():
 def get_encoder_weights_input(wildcards):
     """The local encoder weights file, so that a new file retrains the models (none for null or imagenet)."""
     return [ENCODER_WEIGHTS_FILE] if ENCODER_WEIGHTS_FILE else []
+
+
+def get_verify_seed():
+    """The seed the verify target re-trains: verify.seed, else the first of seeds."""
+    seed = config["verify"]["seed"]
+    return config["seeds"][0] if seed is None else seed
+
+
+def get_verify_file(pattern):
+    """A file of the seed the verify target re-trains."""
+    return pattern.format(seed=get_verify_seed())
+
+
+def get_verify_host():
+    """This machine's name for the verify report, so each machine checks once (--forcerun verify to repeat)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", platform.node()) or "this-machine"
 
 
 def get_train_gpus():

@@ -18,6 +18,7 @@ rule evaluate:
     threads: 1
     params:
         iou_threshold=config["evaluate"]["iou_threshold"],
+        bootstrap=config["evaluate"]["bootstrap"],
     script:
         "../scripts/evaluate.py"
 
@@ -78,6 +79,7 @@ rule report:
         images=get_split_files("images", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
+        seed_probabilities=get_seed_probability_files(),
         scales=get_scale_files("test"),
     output:
         html=report(
@@ -92,6 +94,8 @@ rule report:
     threads: 1
     params:
         iou_threshold=config["evaluate"]["iou_threshold"],
+        bootstrap_level=config["evaluate"]["bootstrap"]["level"],
+        seeds=config["seeds"],
         config=config,
     script:
         "../scripts/report.py"

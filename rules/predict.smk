@@ -34,6 +34,8 @@ for batch, samples in get_batches("test", "predict").items():
             resize=config["resize"],
             inference=get_inference_spec(),
             device=config["predict"]["device"],
+            reproducibility=config["reproducibility"],
+            threads=config["predict"]["threads"],
         script:
             "../scripts/predict_sheet.py"
 
@@ -101,6 +103,8 @@ rule predict_chunk:
         given_scales=get_chunk_given_scales,
         detect_scale=config["scale"]["detect"],
         px_per_mm=config["unlabelled"]["px_per_mm"],
+        reproducibility=config["reproducibility"],
+        threads=config["predict"]["threads"],
     script:
         "../scripts/predict_chunk.py"
 

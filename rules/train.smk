@@ -22,5 +22,31 @@ rule train:
         train=get_train_spec(),
         seed=lambda wildcards: int(wildcards.seed),
         checkpoint_dir=lambda wildcards: f"results/checkpoints/seed{wildcards.seed}",
+        reproducibility=config["reproducibility"],
+        threads=config["train"]["threads"],
     script:
         "../scripts/train.py"
+
+
+rule verify:
+    input:
+        patches=get_verify_file("results/augmented/seed{seed}/patches"),
+        manifest=get_verify_file("results/augmented/seed{seed}/manifest.csv"),
+        history=get_verify_file("results/models/seed{seed}/history.csv"),
+        provenance=get_verify_file("results/models/seed{seed}/provenance.json"),
+    output:
+        report=f"results/verify/{get_verify_host()}.json",
+    log:
+        f"results/logs/verify/{get_verify_host()}.log",
+    conda:
+        "../envs/pipeline.yaml"
+    threads: config["train"]["threads"]
+    params:
+        model=config["model"],
+        train=get_train_spec(),
+        seed=get_verify_seed(),
+        epochs=config["verify"]["epochs"],
+        reproducibility=config["reproducibility"],
+        threads=config["train"]["threads"],
+    script:
+        "../scripts/verify.py"

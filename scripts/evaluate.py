@@ -1,13 +1,12 @@
-"""Score one model on the test sheets: IoU per sheet, intact-leaf recall, measurement error."""
+"""Score one model on the test sheets: IoU per sheet, intact-leaf recall, measurement error, bootstrap intervals."""
 
 import json
 from pathlib import Path
 
 import pandas as pd
 
-from herbarium_leaves.intact import SVM_SKIPPED
 from herbarium_leaves.measure import measure_leaves
-from herbarium_leaves.metrics import evaluate_sheet, summarize_model
+from herbarium_leaves.metrics import SVM_SKIPPED, bootstrap_intervals, evaluate_sheet, summarize_model
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_json
 
@@ -44,7 +43,12 @@ def main(logger):
         sheets.append(sheet)
         pairs.append(matched)
     sheets, pairs = pd.DataFrame(sheets), pd.concat(pairs, ignore_index=True)
-    summary = {"model": snakemake.wildcards.model, **summarize_model(sheets, pairs, intact_skipped(traits, truth))}
+    skipped = intact_skipped(traits, truth)
+    summary = {
+        "model": snakemake.wildcards.model,
+        **summarize_model(sheets, pairs, skipped),
+        **bootstrap_intervals(sheets, pairs, skipped, **snakemake.params.bootstrap),
+    }
     write_csv(snakemake.output.sheets, sheets)
     write_csv(snakemake.output.pairs, pairs)
     write_json(snakemake.output.summary, summary)

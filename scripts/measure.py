@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from herbarium_leaves.intact import component_truth
 from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, with_scale_source
+from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 

@@ -7,11 +7,11 @@ the ruler on the sheet, else unlabelled.px_per_mm, else none.
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from herbarium_leaves.inference import InferenceSpec, ensemble_probability
 from herbarium_leaves.model import load_model
 from herbarium_leaves.probability import mask_from_probability
+from herbarium_leaves.reproducibility import configure_torch
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.scale import detect_ruler_scale, resolve_scale
@@ -23,7 +23,7 @@ SHEET_COLUMNS = ["sample", "source", "status", "height", "width", "px_per_mm", "
 
 def main(logger):
     params, folder = snakemake.params, Path(snakemake.output.chunk)
-    torch.set_num_threads(snakemake.threads)
+    configure_torch(params.reproducibility, params.threads, snakemake.threads)
     device = resolve_device(params.device)
     models = [load_model(m, c).to(device) for m, c in zip(snakemake.input.models, snakemake.input.configs, strict=True)]
     spec, resize = InferenceSpec(**params.inference), ResizeSpec(**params.resize)

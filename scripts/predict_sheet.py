@@ -1,10 +1,9 @@
 """One model's leaf probability and mask for a batch of labelled sheets, at each sheet's original resolution."""
 
-import torch
-
 from herbarium_leaves.inference import InferenceSpec, predict_sheet
 from herbarium_leaves.model import load_model
 from herbarium_leaves.probability import mask_from_probability
+from herbarium_leaves.reproducibility import configure_torch
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_png
@@ -13,7 +12,7 @@ from herbarium_leaves.training import resolve_device
 
 def start(logger):
     params, inputs, output = snakemake.params, snakemake.input, snakemake.output
-    torch.set_num_threads(snakemake.threads)
+    configure_torch(params.reproducibility, params.threads, snakemake.threads)
     device = resolve_device(params.device)
     model = load_model(inputs.model, inputs.config).to(device)
     spec, resize = InferenceSpec(**params.inference), ResizeSpec(**params.resize)

@@ -5,13 +5,13 @@ import json
 from pathlib import Path
 
 import joblib
+import numpy as np
 import pandas as pd
 import yaml
 
 from herbarium_leaves import report
 from herbarium_leaves.intact import ENABLE_SVM_HINT
-from herbarium_leaves.metrics import intact_calls
-from herbarium_leaves.resize import resize_image
+from herbarium_leaves.metrics import BOOTSTRAP_METRICS, intact_calls, seed_spread
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
@@ -45,6 +45,64 @@ def scale_table(paths: list[str]) -> pd.DataFrame:
     return table
 
 
+def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Each model's headline metrics as 'value [low, high]' (bootstrap over sheets)."""
+    models = summary[summary["model"].str.startswith(("seed", "ensemble")) & ~summary["model"].str.startswith("seeds")]
+    rows = []
+    for _, row in models.iterrows():
+        cells = {"model": row["model"]}
+        for metric in BOOTSTRAP_METRICS:
+            low, high = row.get(f"{metric}_ci_low"), row.get(f"{metric}_ci_high")
+            cells[metric] = "" if pd.isna(row[metric]) else f"{row[metric]:.3g} [{low:.3g}, {high:.3g}]"
+        rows.append(cells)
+    return pd.DataFrame(rows)
+
+
+def randomness_section(inputs, params, summary, sheets, records) -> str:
+    """Bootstrap intervals, the seeds' numerics and claims, per-sheet seed spread and maps of disagreement."""
+    claims = pd.DataFrame(
+        [
+            {
+                "seed": record["seed"],
+                "weights sha256": record["state_dict_sha256"][:16],
+                "numerics": record.get("numerics", {}).get("mode", "not recorded"),
+                "CPU": record.get("numerics", {}).get("cpu_model", ""),
+                "what the bits promise": record.get("numerics", {}).get("claim", "not recorded"),
+            }
+            for record in records
+        ]
+    )
+    spread = seed_spread(sheets)
+    samples = [Path(p).stem for p in inputs.images]
+    maps = []
+    for sample in spread["sample"].head(2):
+        index = samples.index(sample)
+        probabilities = [
+            read_png(inputs.seed_probabilities[k * len(samples) + index]) for k in range(len(params.seeds))
+        ]
+        image = read_png(inputs.images[index])
+        picture = np.concatenate([image, report.disagreement(probabilities)], axis=1)
+        std = spread.loc[spread["sample"] == sample, "iou_seed_std"].iloc[0]
+        maps.append(
+            report.figure_html(
+                report.image_uri(report.thumbnail(picture)),
+                f"sheet {sample} (std of seed IoU {std:.3f}): the sheet, and where the seeds' probabilities disagree "
+                "(per-pixel std over seeds: dark agree, bright 0.5)",
+            )
+        )
+    return (
+        f"<p>Each headline metric with its {100 * params.bootstrap_level:.0f} % bootstrap interval over test sheets "
+        "(sheets drawn with replacement, seeded: config evaluate.bootstrap).</p>"
+        + report.table_html(interval_table(summary))
+        + "<p>What each seed's weights promise (README: Randomness and reproducibility); "
+        "check on another machine with <code>snakemake verify</code>.</p>"
+        + report.table_html(claims)
+        + "<p>Test sheets on which the seeds differ most (IoU per seed, its std and range, the ensemble's).</p>"
+        + report.table_html(spread.head(5))
+        + "".join(maps)
+    )
+
+
 def main(logger):
     inputs, params = snakemake.input, snakemake.params
     summary = pd.read_csv(inputs.summary)
@@ -74,12 +132,10 @@ def main(logger):
             read_png(inputs.predicted_labels[index]),
             traits.loc[(traits["sample"] == sample) & intact_calls(traits), "leaf_id"].tolist(),
         )
-        scale = min(1.0, 900 / max(picture.shape[:2]))
-        picture = resize_image(picture, (round(picture.shape[0] * scale), round(picture.shape[1] * scale)))
         iou = ensemble.loc[ensemble["sample"] == sample, "iou"].iloc[0]
         overlays.append(
             report.figure_html(
-                report.image_uri(picture),
+                report.image_uri(report.thumbnail(picture)),
                 f"{label} sheet {sample} (ensemble IoU "
                 f"{iou:.3f}): truth green, prediction red, leaves called intact thick yellow",
             )
@@ -145,6 +201,10 @@ def main(logger):
             ),
         ),
         ("Best and worst sheets", "".join(overlays)),
+        (
+            "Randomness: intervals, seeds and their disagreement",
+            randomness_section(inputs, params, summary, sheets, records),
+        ),
         ("Scale per test sheet", report.table_html(scale_table(inputs.scales))),
         ("Intact-leaf SVM", svm_section),
         ("Measurements", measurements),

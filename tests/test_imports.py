@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NETWORK_SCRIPTS = {"train.py", "predict_sheet.py", "predict_chunk.py"}
+NETWORK_SCRIPTS = {"train.py", "predict_sheet.py", "predict_chunk.py", "verify.py"}
 ALBUMENTATIONS_SCRIPTS = {"augment.py"}  # albumentations 2 imports torch itself
 LIGHT_SCRIPTS = sorted(
     path.name for path in (ROOT / "scripts").glob("*.py") if path.name not in NETWORK_SCRIPTS | ALBUMENTATIONS_SCRIPTS
@@ -25,9 +25,20 @@ def _imports(script: str) -> list[str]:
     ]
 
 
+def _loaded(script: str, modules: set[str]) -> str:
+    code = "".join(f"import {module}\n" for module in sorted(set(_imports(script))))
+    code += f"import sys; print(sorted(set({sorted(modules)!r}) & set(sys.modules)))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
 @pytest.mark.parametrize("script", LIGHT_SCRIPTS)
 def test_a_stage_without_the_network_does_not_import_torch(script):
-    code = "".join(f"import {module}\n" for module in sorted(set(_imports(script))))
-    code += "import sys; print(sorted({'torch', 'segmentation_models_pytorch'} & set(sys.modules)))"
-    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert loaded.strip() == "[]", (script, loaded)
+    loaded = _loaded(script, {"torch", "segmentation_models_pytorch"})
+    assert loaded == "[]", (script, loaded)
+
+
+@pytest.mark.parametrize("script", ["evaluate.py", "measure.py", "ensemble.py", "summarize.py"])
+def test_a_stage_without_the_svm_does_not_import_scikit_learn(script):
+    """Once per model in the test path: scikit-learn's import would be most of such a job's time."""
+    loaded = _loaded(script, {"sklearn"})
+    assert loaded == "[]", (script, loaded)

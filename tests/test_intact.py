@@ -98,16 +98,3 @@ def test_leaves_of_a_sheet_without_scale_are_not_judged():
     assert called.loc[~unscaled, "intact"].notna().all() and called.loc[~unscaled, "intact_note"].isna().all()
     assert unjudged_sheets(called) == ["no scale"]
     assert unjudged_sheets(called[unscaled]) == ["no scale"]  # every leaf unscaled: named, not an error
-
-
-def test_component_truth_marks_only_components_that_are_one_intact_leaf():
-    from herbarium_leaves.intact import component_truth
-
-    instances = np.zeros((20, 30), np.uint16)
-    instances[2:8, 2:8] = 1  # intact, alone
-    instances[10:18, 2:10] = 2  # intact, but touching leaf 3
-    instances[10:18, 10:28] = 3  # not intact
-    components = (instances > 0).astype(np.uint16)
-    components[10:18, 2:28] = 2
-    flags = component_truth(components, instances, intact_ids=[1, 2], threshold=0.5)
-    assert flags.to_dict() == {1: True, 2: False}

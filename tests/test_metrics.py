@@ -120,3 +120,76 @@ def test_unjudged_leaves_are_not_calls_and_a_skip_empties_the_intact_metrics():
     table = summary_table(pd.DataFrame([{"model": "seed0", **summary}, {"model": "seed1", **summary}]))
     assert table.loc[table["model"] == "seeds mean", "mean_iou"].item() == pytest.approx(sheet["iou"])
     assert table["intact_note"].iloc[0].endswith("no flags")
+
+
+def test_component_truth_marks_only_components_that_are_one_intact_leaf():
+    from herbarium_leaves.metrics import component_truth
+
+    instances = np.zeros((20, 30), np.uint16)
+    instances[2:8, 2:8] = 1  # intact, alone
+    instances[10:18, 2:10] = 2  # intact, but touching leaf 3
+    instances[10:18, 10:28] = 3  # not intact
+    components = (instances > 0).astype(np.uint16)
+    components[10:18, 2:28] = 2
+    flags = component_truth(components, instances, intact_ids=[1, 2], threshold=0.5)
+    assert flags.to_dict() == {1: True, 2: False}
+
+
+def _scored(n_sheets: int, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    true = rng.integers(0, 4, n_sheets)
+    matched = np.minimum(true, rng.integers(0, 4, n_sheets))
+    sheets = pd.DataFrame(
+        {
+            "sample": [f"s{i}" for i in range(n_sheets)],
+            "iou": rng.uniform(0.6, 0.95, n_sheets),
+            "true_intact": true,
+            "called_intact": matched + rng.integers(0, 2, n_sheets),
+            "matched_intact": matched,
+            "found": [bool(m) if t else None for m, t in zip(matched, true, strict=True)],
+        }
+    )
+    rows = [(f"s{i}", 10.0 * (1 + rng.normal(0, 0.05)), 10.0) for i in range(n_sheets) for _ in range(matched[i])]
+    pairs = pd.DataFrame(rows, columns=["sample", "predicted_length_mm", "true_length_mm"])
+    pairs["predicted_width_mm"], pairs["true_width_mm"] = pairs["predicted_length_mm"] / 2, 5.0
+    return sheets, pairs
+
+
+def test_bootstrap_intervals_hold_the_estimate_and_narrow_with_more_sheets():
+    from herbarium_leaves.metrics import BOOTSTRAP_METRICS, bootstrap_intervals
+
+    rng = np.random.default_rng(3)
+    widths = []
+    for n_sheets in (20, 320):
+        sheets, pairs = _scored(n_sheets, rng)
+        point = summarize_model(sheets, pairs)
+        intervals = bootstrap_intervals(sheets, pairs, resamples=2000, seed=1)
+        for metric in BOOTSTRAP_METRICS:
+            assert intervals[f"{metric}_ci_low"] <= point[metric] <= intervals[f"{metric}_ci_high"], metric
+        widths.append(intervals["mean_iou_ci_high"] - intervals["mean_iou_ci_low"])
+    assert widths[1] < widths[0] / 2  # about 1/sqrt(16) as wide
+    assert bootstrap_intervals(sheets, pairs, seed=1) == bootstrap_intervals(sheets, pairs, seed=1)
+
+
+def test_bootstrap_of_identical_sheets_has_no_width_and_skipped_metrics_stay_empty():
+    from herbarium_leaves.metrics import bootstrap_intervals
+
+    sheets, pairs = _scored(1, np.random.default_rng(0))
+    sheets = pd.concat([sheets] * 5, ignore_index=True).assign(sample=[f"s{i}" for i in range(5)])
+    intervals = bootstrap_intervals(sheets, pairs.iloc[0:0], intact_skipped="no flags")
+    assert intervals["mean_iou_ci_low"] == pytest.approx(intervals["mean_iou_ci_high"])
+    assert np.isnan(intervals["intact_f1_ci_low"]) and np.isnan(intervals["length_error_pct_ci_high"])
+    assert all(np.isnan(value) for value in bootstrap_intervals(sheets.iloc[0:0], pairs.iloc[0:0]).values())
+
+
+def test_seed_spread_ranks_sheets_by_how_much_the_seeds_differ():
+    from herbarium_leaves.metrics import seed_spread
+
+    sheets = {
+        "seed0": pd.DataFrame({"sample": ["a", "b"], "iou": [0.9, 0.5]}),
+        "seed1": pd.DataFrame({"sample": ["a", "b"], "iou": [0.9, 0.9]}),
+        "ensemble": pd.DataFrame({"sample": ["a", "b"], "iou": [0.91, 0.8]}),
+    }
+    spread = seed_spread(sheets)
+    assert spread["sample"].tolist() == ["b", "a"]
+    assert spread.loc[0, "iou_seed_range"] == pytest.approx(0.4) and spread.loc[1, "iou_seed_std"] == 0
+    assert spread.loc[0, "iou_ensemble"] == 0.8 and spread.loc[0, "iou_seed_mean"] == pytest.approx(0.7)

@@ -44,7 +44,16 @@ def test_same_seed_same_weights_other_seed_other_weights(patches, tmp_path):
     other, _ = _train(patches, 1, tmp_path / "c")
     assert first == second
     assert other != first
-    assert list(history.columns) == ["epoch", "train_loss", "val_loss", "val_iou", "learning_rate", "seconds"]
+    assert list(history.columns) == [
+        "epoch",
+        "train_loss",
+        "val_loss",
+        "val_iou",
+        "learning_rate",
+        "seconds",
+        "state_dict_sha256",
+    ]
+    assert history["state_dict_sha256"].iloc[-1] != history["state_dict_sha256"].iloc[0]
     assert history["epoch"].tolist() == [1, 2] and history["val_iou"].between(0, 1).all()
 
 

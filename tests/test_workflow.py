@@ -128,6 +128,31 @@ def test_each_seed_gets_its_own_model_with_provenance(demo_run):
     assert not list((demo_run / "results" / "checkpoints").rglob("*.pt"))  # removed once a model is saved
 
 
+def test_training_records_its_numerics_and_verify_says_whether_a_replay_matches(demo_run):
+    provenance = json.loads((demo_run / "results" / "models" / "seed0" / "provenance.json").read_text())
+    numerics = provenance["numerics"]
+    assert provenance["settings"]["reproducibility"] == numerics["mode"] == "portable"
+    assert numerics["claim"].startswith("bitwise on any x86-64 CPU") and numerics["mkldnn_enabled"] is False
+    assert {"cpu_model", "cpu_flags", "aten_cpu_capability", "environment", "torch_threads"} <= set(numerics)
+    reports = demo_run / "results" / "verify"
+    # Replayed in machine mode (training not redone: mtime triggers only), the weights differ and verify says why.
+    other = {**TINY, "reproducibility": "machine"}
+    result = snakemake(demo_run, other, "verify", "--forcerun", "verify", "--rerun-triggers", "mtime")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (report_path,) = reports.glob("*.json")
+    report = json.loads(report_path.read_text())
+    assert report["identical"] is False and report["recorded_sha256"] != report["replayed_sha256"]
+    assert "mode: recorded 'portable', here 'machine'" in report["differences"]
+    assert "NOT identical" in result.stderr and "MKL_CBWR: recorded 'AVX2', here None" in result.stderr
+    # Replayed as recorded: identical after the first epoch.
+    result = snakemake(demo_run, TINY, "verify", "--forcerun", "verify")
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(report_path.read_text())
+    assert report["identical"] is True and report["epochs"] == 1 and report["differences"] == []
+    history = pd.read_csv(demo_run / "results" / "models" / "seed0" / "history.csv")
+    assert report["replayed_sha256"] == history["state_dict_sha256"].iloc[0]
+
+
 def test_every_model_predicts_the_test_sheets_at_full_resolution(demo_run):
     predictions = demo_run / "results" / "predictions"
     maps = {}

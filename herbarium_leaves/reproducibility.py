@@ -1,0 +1,171 @@
+"""CPU numerics that do not depend on the machine: what `portable` pins, what a run records and can claim.
+
+Importing this module imports neither torch nor NumPy: the workflow pins the
+environment while it is parsed, so that every job starts with it (oneDNN, MKL,
+ATen, NumPy and OpenCV read their settings once, at first use).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+from pathlib import Path
+
+MODES = ("machine", "portable")
+
+# What reaches the bits of a CPU run, pinned in portable mode (README: Randomness and reproducibility).
+PORTABLE_ENVIRONMENT = {
+    # ATen's vectorised kernels: the lane width (AVX2 8, AVX-512 16 floats) sets the order of reductions.
+    "ATEN_CPU_CAPABILITY": "avx2",
+    # MKL's conditional numerical reproducibility: one AVX2 code path whatever the CPU's vendor or model.
+    "MKL_CBWR": "AVX2",
+    # oneDNN's JIT kernels (off in portable mode; capped for any op that still reaches them).
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+    # NumPy's AVX-512 ufunc loops (exp, log, reductions) round differently from its AVX2 ones.
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR",
+}
+# OpenCV's AVX-512 dispatch; only named where the CPU has it (OpenCV warns at every import otherwise).
+OPENCV_AVX512 = {"OPENCV_CPU_DISABLE": "AVX512-SKX"}
+PINNED_NAMES = (*PORTABLE_ENVIRONMENT, *OPENCV_AVX512)
+# CPU features a portable run needs: the pinned paths are AVX2 code (and glibc's FMA variants of exp/log).
+REQUIRED_FLAGS = ("avx2", "fma")
+_RECORDED_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
+
+
+class ReproducibilityError(RuntimeError):
+    """Portable mode was asked for after torch was imported, so its settings could not take effect."""
+
+
+def portable_environment(flags: list[str]) -> dict[str, str]:
+    """The environment portable mode sets on a CPU with these flags."""
+    return {**PORTABLE_ENVIRONMENT, **(OPENCV_AVX512 if "avx512f" in flags else {})}
+
+
+def pin_cpu_numerics(mode: str) -> dict[str, str]:
+    """Set the environment a mode needs for this process and the processes it starts; returns what was set.
+
+    `machine` sets nothing (each CPU takes its fastest path); `portable` pins every
+    CPU numerical path that can differ between x86 CPUs. Must run before torch,
+    NumPy or OpenCV are imported in the process that computes (they read it once).
+    """
+    if mode not in MODES:
+        raise ValueError(f"reproducibility mode {mode!r} is not one of {MODES}")
+    if mode == "machine":
+        return {}
+    if "torch" in sys.modules:
+        raise ReproducibilityError("portable CPU numerics must be pinned before torch is imported")
+    environment = portable_environment(cpu_flags())
+    os.environ.update(environment)
+    return environment
+
+
+def configure_torch(mode: str, configured_threads: int, granted_threads: int) -> int:
+    """After import: set torch's threads (and oneDNN off in portable mode); returns the thread count used.
+
+    Portable bits need the configured count even where Snakemake grants fewer cores
+    (reductions split by thread); machine mode takes what the job was granted.
+    """
+    import torch
+
+    threads = configured_threads if mode == "portable" else granted_threads
+    torch.set_num_threads(threads)
+    if mode == "portable":
+        # oneDNN's kernel and blocking choices follow cache sizes and core counts; ATen's own convolutions do not.
+        torch.backends.mkldnn.enabled = False
+    return threads
+
+
+def cpu_flags() -> list[str]:
+    """This CPU's recorded instruction-set flags (Linux /proc/cpuinfo; empty elsewhere)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
+    present = set(line.partition(":")[2].split())
+    return [flag for flag in _RECORDED_FLAGS if flag in present]
+
+
+def cpu_model() -> str:
+    """The CPU's model name as the OS reports it."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def numerics_record(mode: str, device: str | None = None) -> dict:
+    """The CPU, the dispatch torch actually uses, the pins, and the reproducibility class this run can claim.
+
+    `device` defaults to cuda when this process has used CUDA, else cpu.
+    """
+    import torch
+
+    if device is None:
+        device = "cuda" if torch.cuda.is_initialized() else "cpu"
+
+    flags = cpu_flags()
+    record = {
+        "mode": mode,
+        "device": device,
+        "cpu_model": cpu_model(),
+        "machine": platform.machine(),
+        "cpu_flags": flags,
+        "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "mkldnn_enabled": bool(torch.backends.mkldnn.enabled),
+        "environment": {name: os.environ.get(name) for name in PINNED_NAMES},
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "mkl": torch.backends.mkl.is_available(),
+    }
+    record["claim"] = reproducibility_claim(record)
+    return record
+
+
+def reproducibility_claim(record: dict) -> str:
+    """What a run with these numerics may claim: bitwise on any x86 CPU, on this machine only, or statistical."""
+    if record["device"].startswith("cuda"):
+        return "statistical only: CUDA kernels differ between GPU models and drivers (repeatable on one GPU at best)"
+    pins = portable_environment(record["cpu_flags"])
+    portable_ready = (
+        record["mode"] == "portable"
+        and record["machine"] in ("x86_64", "AMD64")
+        and all(flag in record["cpu_flags"] for flag in REQUIRED_FLAGS)
+        and record["aten_cpu_capability"] == "AVX2"
+        and not record["mkldnn_enabled"]
+        and all(record["environment"].get(name) == value for name, value in pins.items())
+    )
+    if portable_ready:
+        return (
+            "bitwise on any x86-64 CPU with AVX2 and FMA, given the same package versions, "
+            f"{record['torch_threads']} threads and the same inputs"
+        )
+    return "bitwise on this machine only (same CPU model, threads, package versions and inputs)"
+
+
+def differences(recorded: dict, current: dict) -> list[str]:
+    """Settings of the recorded numerics that this machine does not share, one phrase each."""
+    keys = (
+        "mode",
+        "device",
+        "cpu_model",
+        "cpu_flags",
+        "aten_cpu_capability",
+        "mkldnn_enabled",
+        "torch_threads",
+        "torch",
+    )
+    found = [
+        f"{key}: recorded {recorded.get(key)!r}, here {current.get(key)!r}"
+        for key in keys
+        if recorded.get(key) != current.get(key)
+    ]
+    for name in PINNED_NAMES:
+        before, now = recorded.get("environment", {}).get(name), current.get("environment", {}).get(name)
+        if before != now:
+            found.append(f"{name}: recorded {before!r}, here {now!r}")
+    return found

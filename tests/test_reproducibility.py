@@ -1,0 +1,134 @@
+"""Portable CPU numerics: pinned hashes of a tiny training and prediction, the claims, the recorded differences.
+
+The pinned hashes were made on an AMD EPYC (AVX2, no AVX-512) with the pinned package
+versions, and the same weights came out under QEMU's emulation of an Intel Haswell and
+an AMD EPYC-Rome; portable mode promises them on any x86-64 CPU with AVX2 and FMA. A
+failure on another CPU prints the numerics there, to compare with the record below.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from herbarium_leaves.reproducibility import (
+    PORTABLE_ENVIRONMENT,
+    ReproducibilityError,
+    differences,
+    pin_cpu_numerics,
+    portable_environment,
+    reproducibility_claim,
+)
+
+PROBE = Path(__file__).with_name("reproducibility_probe.py")
+# tests/reproducibility_probe.py portable, recorded on AMD EPYC (avx2, fma; no avx512f), torch 2.14.1.
+PORTABLE_STATE_DICT_SHA256 = "6cdf2752a0bf7d0159f044877b34e3df86f9c25a5e9c9df82ef2247a6dd5c7b5"
+# The prediction's uint8 probability map (the pixels its PNG holds), 96 x 80 px.
+PORTABLE_PREDICTION_SHA256 = "199c7cce9b63ddff26a7d71aa6f1ff41ca1b361ab1631d7c9990f95b796aaef2"
+RECORDED_ON = {
+    "cpu_model": "AMD EPYC",
+    "cpu_flags": ["sse4_2", "avx", "avx2", "fma"],
+    "aten_cpu_capability": "AVX2",
+    "torch": "2.14.1+cu130",
+}
+
+
+def run_probe(mode: str) -> dict:
+    result = subprocess.run([sys.executable, str(PROBE), mode], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def portable():
+    return run_probe("portable")
+
+
+@pytest.mark.slow
+def test_portable_training_gives_the_pinned_weights(portable):
+    here = {key: portable["numerics"].get(key) for key in RECORDED_ON}
+    assert portable["state_dict_sha256"] == PORTABLE_STATE_DICT_SHA256, f"recorded on {RECORDED_ON}, here {here}"
+
+
+@pytest.mark.slow
+def test_portable_prediction_gives_the_pinned_pixels(portable):
+    assert portable["prediction_shape"] == [96, 80]
+    here = {key: portable["numerics"].get(key) for key in RECORDED_ON}
+    assert portable["prediction_sha256"] == PORTABLE_PREDICTION_SHA256, f"recorded on {RECORDED_ON}, here {here}"
+
+
+@pytest.mark.slow
+def test_a_portable_process_runs_with_every_pin_in_effect(portable):
+    numerics = portable["numerics"]
+    assert numerics["aten_cpu_capability"] == "AVX2"
+    assert numerics["mkldnn_enabled"] is False
+    assert numerics["torch_threads"] == 1
+    assert all(numerics["environment"][name] == value for name, value in PORTABLE_ENVIRONMENT.items())
+    assert numerics["claim"].startswith("bitwise on any x86-64 CPU")
+
+
+@pytest.mark.slow
+def test_machine_mode_takes_other_paths_and_claims_this_machine_only(portable):
+    machine = run_probe("machine")
+    assert machine["numerics"]["mkldnn_enabled"] is True
+    assert machine["numerics"]["claim"].startswith("bitwise on this machine only")
+    # The pins reach the bits: without them the same run gives other weights.
+    assert machine["state_dict_sha256"] != portable["state_dict_sha256"]
+
+
+def _record(**changes) -> dict:
+    record = {
+        "mode": "portable",
+        "device": "cpu",
+        "cpu_model": "x",
+        "machine": "x86_64",
+        "cpu_flags": ["avx2", "fma"],
+        "aten_cpu_capability": "AVX2",
+        "mkldnn_enabled": False,
+        "environment": dict(PORTABLE_ENVIRONMENT),
+        "torch_threads": 2,
+        "torch": "2.14.1",
+    }
+    return {**record, **changes}
+
+
+@pytest.mark.parametrize(
+    ("changes", "claim"),
+    [
+        ({}, "bitwise on any x86-64 CPU"),
+        ({"device": "cuda"}, "statistical only"),
+        ({"mode": "machine", "mkldnn_enabled": True}, "bitwise on this machine only"),
+        ({"cpu_flags": ["avx", "sse4_2"], "aten_cpu_capability": "AVX"}, "bitwise on this machine only"),
+        ({"environment": {**PORTABLE_ENVIRONMENT, "MKL_CBWR": None}}, "bitwise on this machine only"),
+        ({"machine": "aarch64"}, "bitwise on this machine only"),
+    ],
+    ids=["portable", "cuda", "machine mode", "no avx2", "pin missing", "not x86"],
+)
+def test_the_claim_follows_the_numerics_in_effect(changes, claim):
+    assert reproducibility_claim(_record(**changes)).startswith(claim)
+
+
+def test_an_avx512_cpu_also_pins_opencv():
+    assert "OPENCV_CPU_DISABLE" in portable_environment(["avx2", "fma", "avx512f"])
+    assert "OPENCV_CPU_DISABLE" not in portable_environment(["avx2", "fma"])
+
+
+def test_differences_name_each_recorded_setting_this_machine_lacks():
+    recorded = _record(cpu_model="Intel Xeon", torch_threads=1)
+    here = _record(environment={**PORTABLE_ENVIRONMENT, "MKL_CBWR": None})
+    found = differences(recorded, here)
+    assert "cpu_model: recorded 'Intel Xeon', here 'x'" in found
+    assert "torch_threads: recorded 1, here 2" in found
+    assert "MKL_CBWR: recorded 'AVX2', here None" in found
+    assert differences(here, here) == []
+
+
+def test_portable_pins_cannot_follow_torch():
+    import torch  # noqa: F401  (the pins must come first; here they cannot)
+
+    assert pin_cpu_numerics("machine") == {}
+    with pytest.raises(ReproducibilityError):
+        pin_cpu_numerics("portable")
+    with pytest.raises(ValueError):
+        pin_cpu_numerics("fast")
