@@ -18,8 +18,9 @@ MODES = ("machine", "portable")
 PORTABLE_ENVIRONMENT = {
     # ATen's vectorised kernels: the lane width (AVX2 8, AVX-512 16 floats) sets the order of reductions.
     "ATEN_CPU_CAPABILITY": "avx2",
-    # MKL's conditional numerical reproducibility: one AVX2 code path whatever the CPU's vendor or model.
-    "MKL_CBWR": "AVX2",
+    # MKL's conditional numerical reproducibility: one AVX2 code path whatever the CPU's vendor or model;
+    # STRICT: also whatever the memory alignment of the arrays (the non-strict mode's results followed it).
+    "MKL_CBWR": "AVX2,STRICT",
     # oneDNN's JIT kernels (off in portable mode; capped for any op that still reaches them).
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     # NumPy's AVX-512 ufunc loops (exp, log, reductions) round differently from its AVX2 ones.
@@ -127,7 +128,8 @@ def numerics_record(mode: str, device: str | None = None) -> dict:
 
 
 def reproducibility_claim(record: dict) -> str:
-    """What a run with these numerics may claim: bitwise on any x86 CPU, on this machine only, or statistical."""
+    """What a run with these numerics may claim: portable across x86 CPUs, bitwise on this machine only, or
+    statistical."""
     if record["device"].startswith("cuda"):
         return "statistical only: CUDA kernels differ between GPU models and drivers (repeatable on one GPU at best)"
     pins = portable_environment(record["cpu_flags"])
@@ -141,8 +143,9 @@ def reproducibility_claim(record: dict) -> str:
     )
     if portable_ready:
         return (
-            "bitwise on any x86-64 CPU with AVX2 and FMA, given the same package versions, "
-            f"{record['torch_threads']} threads and the same inputs"
+            "portable: the same bits on other x86-64 CPUs with AVX2 and FMA, given the same package versions, "
+            f"{record['torch_threads']} threads and the same inputs (shown on AMD CPUs, native and emulated; "
+            "not yet on Intel: README, Randomness and reproducibility)"
         )
     return "bitwise on this machine only (same CPU model, threads, package versions and inputs)"
 

@@ -41,6 +41,8 @@ rule verify:
     conda:
         "../envs/pipeline.yaml"
     threads: config["train"]["threads"]
+    resources:
+        gpu=get_train_gpus(),
     params:
         model=config["model"],
         train=get_train_spec(),

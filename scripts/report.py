@@ -173,12 +173,13 @@ def main(logger):
         (
             "Headline",
             intact_note
-            + report.table_html(summary)
+            + report.table_html(summary.drop(columns=[c for c in summary if c.endswith(("_ci_low", "_ci_high"))]))
             + "<p>mean_iou: mean over test sheets of the leaf/background IoU at "
             "each sheet's original resolution. sheet_recall: share of test sheets with a true intact leaf on which a "
             f"leaf called intact matches one at IoU >= {params.iou_threshold}. intact_precision/recall/f1: leaf-level "
             "intact calls. length/width_error_pct: mean relative error over matched intact leaves. Rows 'seeds "
-            "mean/std/min/max' aggregate the per-seed models; 'ensemble' averages their probabilities.</p>",
+            "mean/std/min/max' aggregate the per-seed models; 'ensemble' averages their probabilities. Bootstrap "
+            "intervals: under Randomness.</p>",
         ),
         (
             "Provenance",
