@@ -22,7 +22,7 @@ from herbarium_leaves.ingest import (
     read_scale_table,
     splits_from_column,
 )
-from herbarium_leaves.reproducibility import pin_cpu_numerics
+from herbarium_leaves.reproducibility import ReproducibilityError, pin_cpu_numerics
 from herbarium_leaves.sheet_io import InputError
 from herbarium_leaves.synthetic import demo_sheets
 
@@ -47,7 +47,10 @@ def check_config_file(key, path, what):
 
 
 # Before any job starts: every job process inherits the CPU numerics of config `reproducibility`.
-pin_cpu_numerics(config["reproducibility"])
+try:
+    pin_cpu_numerics(config["reproducibility"])
+except ReproducibilityError as error:
+    raise WorkflowError(f"config key 'reproducibility': {error}") from None
 
 ENCODER_WEIGHTS_FILE = (
     None
