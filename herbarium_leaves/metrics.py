@@ -126,42 +126,6 @@ INTACT_METRICS = (
 )
 
 
-def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame, intact_skipped: str | None = None) -> dict:
-    """One model's headline metrics over all its sheets.
-
-    mean_iou: mean of per-sheet IoU; sheet_recall: share of sheets with a true intact
-    leaf on which one was found; precision/recall/f1 of intact calls at leaf level;
-    length/width error: mean relative error (%) over matched intact leaves. With
-    `intact_skipped` (why no leaf could be called intact, or no true leaf has an intact
-    flag) every intact metric is NaN and intact_note holds the reason.
-    """
-    with_intact = sheets[sheets["true_intact"] > 0]
-    tp = int(sheets["matched_intact"].sum())
-    called, true = int(sheets["called_intact"].sum()), int(sheets["true_intact"].sum())
-    precision = tp / called if called else np.nan
-    recall = tp / true if true else np.nan
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall > 0 else np.nan
-    summary = {
-        "sheets": len(sheets),
-        "mean_iou": float(sheets["iou"].mean()) if len(sheets) else np.nan,
-        "sheet_recall": float(with_intact["found"].astype(bool).mean()) if len(with_intact) else np.nan,
-        "intact_precision": precision,
-        "intact_recall": recall,
-        "intact_f1": f1,
-        "matched_intact_leaves": tp,
-    }
-    for trait in ("length", "width"):
-        if len(pairs) and pairs[f"true_{trait}_mm"].notna().any():
-            error = (pairs[f"predicted_{trait}_mm"] - pairs[f"true_{trait}_mm"]).abs() / pairs[f"true_{trait}_mm"]
-            summary[f"{trait}_error_pct"] = float(100 * error.mean())
-        else:
-            summary[f"{trait}_error_pct"] = np.nan
-    if intact_skipped:
-        summary.update(dict.fromkeys(INTACT_METRICS, np.nan))
-    summary["intact_note"] = intact_skipped or ""
-    return summary
-
-
 BOOTSTRAP_METRICS = (
     "mean_iou",
     "sheet_recall",
@@ -175,7 +139,71 @@ BOOTSTRAP_METRICS = (
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denominator > 0, numerator / np.maximum(denominator, 1), np.nan)
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+def _per_sheet_counts(sheets: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per sheet, in `sheets` order: its IoU, intact-leaf counts, and the summed relative errors of its pairs."""
+    n, pairs = len(sheets), pairs.reindex(columns=PAIR_COLUMNS)  # a table without pairs may have no columns
+    with_intact = sheets["true_intact"] > 0
+    counts = {
+        "sheets": np.ones(n),
+        "iou": sheets["iou"].to_numpy(float),
+        "with_intact": with_intact.to_numpy(float),
+        "found": (with_intact & sheets["found"].astype(bool)).to_numpy(float),
+        "tp": sheets["matched_intact"].to_numpy(float),
+        "called": sheets["called_intact"].to_numpy(float),
+        "true": sheets["true_intact"].to_numpy(float),
+    }
+    rows = pairs["sample"].map({sample: index for index, sample in enumerate(sheets["sample"])}).to_numpy()
+    for trait in ("length", "width"):
+        error = (pairs[f"predicted_{trait}_mm"] - pairs[f"true_{trait}_mm"]).abs() / pairs[f"true_{trait}_mm"]
+        known = error.notna().to_numpy() & ~pd.isna(rows)
+        counts[f"{trait}_sum"] = np.bincount(rows[known].astype(int), error[known], minlength=n)
+        counts[f"{trait}_count"] = np.bincount(rows[known].astype(int), minlength=n).astype(float)
+    return counts
+
+
+def _headline(total: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The headline metrics from per-sheet counts summed over a set of sheets (one value per set)."""
+    precision, recall = _ratio(total["tp"], total["called"]), _ratio(total["tp"], total["true"])
+    with np.errstate(invalid="ignore"):
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), np.nan)
+    return {
+        "mean_iou": _ratio(total["iou"], total["sheets"]),
+        "sheet_recall": _ratio(total["found"], total["with_intact"]),
+        "intact_precision": precision,
+        "intact_recall": recall,
+        "intact_f1": f1,
+        "length_error_pct": 100 * _ratio(total["length_sum"], total["length_count"]),
+        "width_error_pct": 100 * _ratio(total["width_sum"], total["width_count"]),
+    }
+
+
+def summarize_model(sheets: pd.DataFrame, pairs: pd.DataFrame, intact_skipped: str | None = None) -> dict:
+    """One model's headline metrics over all its sheets.
+
+    mean_iou: mean of per-sheet IoU; sheet_recall: share of sheets with a true intact
+    leaf on which one was found; precision/recall/f1 of intact calls at leaf level;
+    length/width error: mean relative error (%) over matched intact leaves. With
+    `intact_skipped` (why no leaf could be called intact, or no true leaf has an intact
+    flag) every intact metric is NaN and intact_note holds the reason.
+    """
+    counts = _per_sheet_counts(sheets, pairs)
+    values = {
+        metric: float(value[0])
+        for metric, value in _headline({k: v.sum(keepdims=True) for k, v in counts.items()}).items()
+    }
+    summary = {
+        "sheets": len(sheets),
+        **{metric: values[metric] for metric in BOOTSTRAP_METRICS[:5]},
+        "matched_intact_leaves": int(counts["tp"].sum()),
+        **{metric: values[metric] for metric in BOOTSTRAP_METRICS[5:]},
+    }
+    if intact_skipped:
+        summary.update(dict.fromkeys(INTACT_METRICS, np.nan))
+    summary["intact_note"] = intact_skipped or ""
+    return summary
 
 
 def bootstrap_intervals(
@@ -189,42 +217,15 @@ def bootstrap_intervals(
     """Percentile bootstrap interval over sheets of each headline metric: {metric}_ci_low and {metric}_ci_high.
 
     Sheets are drawn with replacement (seeded), each with its own leaves, and every
-    metric is computed on the draw exactly as summarize_model does; NaN where a metric
-    is undefined (no sheets, no true intact leaf, intact metrics skipped).
+    metric is computed on the draw as summarize_model computes it on all sheets; NaN
+    where a metric is undefined (no sheets, no true intact leaf, intact metrics skipped).
     """
-    n = len(sheets)
     intervals = {f"{metric}_ci_{end}": np.nan for metric in BOOTSTRAP_METRICS for end in ("low", "high")}
-    if not n:
+    if not len(sheets):
         return intervals
-    order = {sample: index for index, sample in enumerate(sheets["sample"])}
-    per_sheet = {
-        "iou": sheets["iou"].to_numpy(float),
-        "with_intact": (sheets["true_intact"] > 0).to_numpy(float),
-        "found": ((sheets["true_intact"] > 0) & sheets["found"].astype(bool)).to_numpy(float),
-        "tp": sheets["matched_intact"].to_numpy(float),
-        "called": sheets["called_intact"].to_numpy(float),
-        "true": sheets["true_intact"].to_numpy(float),
-    }
-    for trait in ("length", "width"):
-        error = (pairs[f"predicted_{trait}_mm"] - pairs[f"true_{trait}_mm"]).abs() / pairs[f"true_{trait}_mm"]
-        rows = pairs["sample"].map(order).to_numpy()
-        known = error.notna().to_numpy() & ~pd.isna(rows)
-        per_sheet[f"{trait}_sum"] = np.bincount(rows[known].astype(int), error[known], minlength=n)
-        per_sheet[f"{trait}_count"] = np.bincount(rows[known].astype(int), minlength=n).astype(float)
-    draws = np.random.default_rng(seed).integers(0, n, size=(resamples, n))
-    total = {key: values[draws].sum(axis=1) for key, values in per_sheet.items()}
-    precision, recall = _ratio(total["tp"], total["called"]), _ratio(total["tp"], total["true"])
-    with np.errstate(invalid="ignore"):
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), np.nan)
-    values = {
-        "mean_iou": total["iou"] / n,
-        "sheet_recall": _ratio(total["found"], total["with_intact"]),
-        "intact_precision": precision,
-        "intact_recall": recall,
-        "intact_f1": f1,
-        "length_error_pct": 100 * _ratio(total["length_sum"], total["length_count"]),
-        "width_error_pct": 100 * _ratio(total["width_sum"], total["width_count"]),
-    }
+    counts = _per_sheet_counts(sheets, pairs)
+    draws = np.random.default_rng(seed).integers(0, len(sheets), size=(resamples, len(sheets)))
+    values = _headline({key: per_sheet[draws].sum(axis=1) for key, per_sheet in counts.items()})
     tail = 100 * (1 - level) / 2
     for metric, draw in values.items():
         if intact_skipped and metric in INTACT_METRICS or not np.isfinite(draw).any():

@@ -7,6 +7,7 @@ ATen, NumPy and OpenCV read their settings once, at first use).
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import sys
@@ -77,26 +78,29 @@ def configure_torch(mode: str, configured_threads: int, granted_threads: int) ->
     return threads
 
 
-def cpu_flags() -> list[str]:
-    """This CPU's recorded instruction-set flags (Linux /proc/cpuinfo; empty elsewhere)."""
+@functools.cache
+def _cpuinfo() -> dict[str, str]:
+    """The first processor's fields in /proc/cpuinfo (empty where there is none)."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return []
-    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
-    present = set(line.partition(":")[2].split())
+        return {}
+    fields = {}
+    for line in text.split("\n\n")[0].splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return fields
+
+
+def cpu_flags() -> list[str]:
+    """This CPU's recorded instruction-set flags (Linux /proc/cpuinfo; empty elsewhere)."""
+    present = set(_cpuinfo().get("flags", "").split())
     return [flag for flag in _RECORDED_FLAGS if flag in present]
 
 
 def cpu_model() -> str:
     """The CPU's model name as the OS reports it."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return _cpuinfo().get("model name") or platform.processor() or platform.machine()
 
 
 def numerics_record(mode: str, device: str | None = None) -> dict:

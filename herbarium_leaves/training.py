@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from herbarium_leaves.ingest import assign_splits
-from herbarium_leaves.model import normalize, state_dict_digest
+from herbarium_leaves.model import ModelSpec, build_model, normalize, state_dict_digest
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
 
@@ -95,6 +95,16 @@ def make_deterministic(seed: int, device: torch.device) -> dict:
         "cublas_workspace_config": os.environ["CUBLAS_WORKSPACE_CONFIG"],
         "torch_threads": torch.get_num_threads(),
     }
+
+
+def seeded_model(spec: ModelSpec, seed: int, device: torch.device) -> tuple[torch.nn.Module, dict]:
+    """A seed's untrained model, after seeding every RNG and turning on deterministic algorithms.
+
+    Training and its replay (the verify target) both start here, so a replay starts
+    from the same weights and RNG state. Returns the model and the determinism settings.
+    """
+    determinism = make_deterministic(seed, device)
+    return build_model(spec), determinism
 
 
 def _seed_worker(worker_id: int) -> None:

@@ -4,12 +4,12 @@ from dataclasses import asdict
 
 import torch
 
-from herbarium_leaves.model import ModelSpec, build_model, save_model, state_dict_digest
+from herbarium_leaves.model import ModelSpec, save_model, state_dict_digest
 from herbarium_leaves.provenance import code_version, file_sha256, package_versions, params_hash
 from herbarium_leaves.reproducibility import configure_torch, numerics_record
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import write_csv, write_json
-from herbarium_leaves.training import Checkpoint, TrainSpec, fit, load_patches, make_deterministic, resolve_device
+from herbarium_leaves.training import Checkpoint, TrainSpec, fit, load_patches, resolve_device, seeded_model
 
 
 def main(logger):
@@ -18,7 +18,7 @@ def main(logger):
     threads = configure_torch(mode, params.threads, snakemake.threads)
     model_spec, train_spec = ModelSpec(**params.model), TrainSpec(**params.train)
     device = resolve_device(train_spec.device)
-    determinism = make_deterministic(params.seed, device)
+    model, determinism = seeded_model(model_spec, params.seed, device)
     numerics = numerics_record(mode, str(device))
     manifest_sha256 = file_sha256(snakemake.input.manifest)
     settings = {
@@ -31,7 +31,6 @@ def main(logger):
     }
     key = params_hash(settings)
     patches = load_patches(snakemake.input.manifest)
-    model = build_model(model_spec)
     checkpoint = Checkpoint(params.checkpoint_dir, key, logger)
     logger.info("seed %d on %s, %d threads, params hash %s", params.seed, device, threads, key[:12])
     logger.info("numerics %s: %s", mode, numerics["claim"])

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from herbarium_leaves.model import ModelSpec, build_model
+from herbarium_leaves.model import ModelSpec
 from herbarium_leaves.reproducibility import configure_torch, differences, numerics_record
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import InputError, write_json
-from herbarium_leaves.training import Checkpoint, TrainSpec, fit, load_patches, make_deterministic, resolve_device
+from herbarium_leaves.training import Checkpoint, TrainSpec, fit, load_patches, resolve_device, seeded_model
 
 
 def main(logger):
@@ -23,10 +23,9 @@ def main(logger):
     threads = configure_torch(params.reproducibility, params.threads, snakemake.threads)
     spec = TrainSpec(**{**params.train, "epochs": epochs})
     device = resolve_device(spec.device)
-    make_deterministic(params.seed, device)
+    model, _ = seeded_model(ModelSpec(**params.model), params.seed, device)
     numerics = numerics_record(params.reproducibility, str(device))
     patches = load_patches(inputs.manifest)
-    model = build_model(ModelSpec(**params.model))
     logger.info(
         "seed %d: replaying %d of %d epochs on %s (%d threads)", params.seed, epochs, len(history), device, threads
     )
