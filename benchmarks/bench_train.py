@@ -21,6 +21,7 @@ import torch
 import yaml
 
 from herbarium_leaves.augment import AugmentSpec, sheet_patches
+from herbarium_leaves.instances import training_target
 from herbarium_leaves.model import ModelSpec, build_model, normalize
 from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
 from herbarium_leaves.synthetic import demo_sheets, generate_sheet
@@ -46,7 +47,9 @@ def demo_patches(config: dict) -> Patches:
         shape = resize.target_shape(*sheet.labels.shape)
         patches = sheet_patches(
             resize_image(sheet.image, shape),
-            resize_labels(sheet.labels, shape),
+            training_target(
+                resize_labels(sheet.labels, shape), config["instances"]["method"], config["instances"]["margin_px"]
+            ),
             sample,
             config["patch"]["size"],
             config["patch"]["stride"],

@@ -81,16 +81,17 @@ IDENTITY = {"rotation_deg": 0.0, "hflip": False, "vflip": False, "brightness": 0
 
 
 def sheet_patches(
-    image: np.ndarray, labels: np.ndarray, sample: str, window: int, stride: int, spec: AugmentSpec, seed: int
+    image: np.ndarray, target: np.ndarray, sample: str, window: int, stride: int, spec: AugmentSpec, seed: int
 ) -> Iterator[tuple[dict, np.ndarray, np.ndarray]]:
     """Training patches of one sheet: every window, unaugmented (copy 0) and `spec.copies` augmented copies.
 
-    Yields (manifest row, RGB patch, 0/1 leaf mask). A sheet smaller than the window
-    is padded by reflection.
+    `target` is the uint8 mask the network learns (instances.training_target). Yields
+    (manifest row, RGB patch, mask patch). A sheet smaller than the window is padded
+    by reflection.
     """
-    height, width = labels.shape
+    height, width = target.shape
     padded_image = pad_to_window(image, window)
-    padded_mask = pad_to_window((labels > 0).astype(np.uint8), window)
+    padded_mask = pad_to_window(target, window)
     for y, x in sheet_windows(height, width, window, stride):
         patch = padded_image[y : y + window, x : x + window]
         mask = padded_mask[y : y + window, x : x + window]

@@ -68,15 +68,16 @@ def pad_sheet(image: np.ndarray, window: int, mode: str) -> np.ndarray:
 def sliding_window_probability(
     model: torch.nn.Module, image: np.ndarray, spec: InferenceSpec, device: torch.device
 ) -> np.ndarray:
-    """Leaf probability (H, W) float32 of an RGB uint8 image at the working resolution.
+    """Probability float32 of an RGB uint8 image at the working resolution, per output of the model.
 
-    Only the image, two accumulators and one batch of windows are in memory at once.
+    (H, W) for a leaf-only model; (H, W, 2) for one that also learned leaf interiors
+    (instances: learned). Only the image, two accumulators and one batch of windows
+    are in memory at once.
     """
     height, width = image.shape[:2]
     padded = pad_sheet(image, spec.window, spec.pad)
-    weights = blend_weights(spec.window, spec.blend)
-    total = np.zeros(padded.shape[:2], np.float32)
-    weight_sum = np.zeros(padded.shape[:2], np.float32)
+    weights = blend_weights(spec.window, spec.blend)[..., None]
+    total, weight_sum = None, np.zeros((*padded.shape[:2], 1), np.float32)
     starts = sheet_windows(padded.shape[0], padded.shape[1], spec.window, spec.stride)
     window = spec.window
     for first in range(0, len(starts), spec.batch_size):
@@ -84,11 +85,14 @@ def sliding_window_probability(
         tiles = torch.from_numpy(np.stack([padded[y : y + window, x : x + window] for y, x in batch]))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
             logits = model(normalize(tiles.to(device)))
-        probabilities = torch.sigmoid(logits.float())[:, 0].cpu().numpy()
+        probabilities = torch.sigmoid(logits.float()).permute(0, 2, 3, 1).cpu().numpy()
+        if total is None:
+            total = np.zeros((*padded.shape[:2], probabilities.shape[-1]), np.float32)
         for (y, x), probability in zip(batch, probabilities, strict=True):
             total[y : y + window, x : x + window] += probability * weights
             weight_sum[y : y + window, x : x + window] += weights
-    return (total / weight_sum)[:height, :width]
+    result = (total / weight_sum)[:height, :width]
+    return result[..., 0] if result.shape[-1] == 1 else result
 
 
 def working_probability(
@@ -100,7 +104,7 @@ def working_probability(
 
 
 def to_original(probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A working-resolution probability resized (bilinear) to `shape`, as uint8 0..255.
+    """A working-resolution probability (H, W) or (H, W, C) resized (bilinear) to `shape`, as uint8 0..255.
 
     The full-size map never exists as floats: it is resized in uint16 steps of 1/256
     of a uint8 level and then rounded, so a 10,000 x 14,000 px sheet costs 420 MB
@@ -117,7 +121,7 @@ def to_original(probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def predict_sheet(
     model: torch.nn.Module, sheet: np.ndarray, resize: ResizeSpec, spec: InferenceSpec, device: torch.device
 ) -> np.ndarray:
-    """Leaf probability (H, W) as uint8 0..255 at the sheet's original resolution.
+    """Probability (H, W), or (H, W, 2) with leaf interiors, as uint8 0..255 at the sheet's original resolution.
 
     The sheet goes to the working resolution exactly as for training, is covered by
     windows, and the probability is brought back with bilinear interpolation.

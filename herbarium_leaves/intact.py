@@ -27,6 +27,9 @@ _TRAIT_COLUMNS = {
     "eccentricity": ("eccentricity", None),
     "aspect_ratio": ("aspect_ratio", None),
     "circularity": ("circularity", None),
+    "hole_fraction": ("hole_fraction", None),
+    "touches_edge": ("touches_edge", None),
+    "pale_fraction": ("pale_fraction", None),
 }
 TRAITS = tuple(_TRAIT_COLUMNS)
 MIN_LEAVES_PER_CLASS = 4  # outer folds, each with two calibration folds

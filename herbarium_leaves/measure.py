@@ -1,4 +1,4 @@
-"""Leaves from masks: connected components and their traits (length, width, area, shape)."""
+"""Leaves from masks (connected components, or split by a learned interior) and their traits (length, width, shape)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import scipy.ndimage
 import skimage.feature
 import skimage.measure
 import skimage.segmentation
+
+from herbarium_leaves.instances import split_leaves
 
 
 def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
@@ -60,6 +62,9 @@ TRAIT_COLUMNS = [
     "eccentricity",
     "aspect_ratio",
     "circularity",
+    "hole_fraction",
+    "touches_edge",
+    "pale_fraction",
     "centroid_x_px",
     "centroid_y_px",
     "bbox_x0_px",
@@ -75,24 +80,43 @@ TRAIT_COLUMNS = [
 ]
 
 
-def label_leaves(mask: np.ndarray, spec: MeasureSpec, px_per_mm: float | None) -> np.ndarray:
-    """uint16 leaf labels from a binary mask: 8-connected components at least the minimum size.
+def label_leaves(
+    mask: np.ndarray, spec: MeasureSpec, px_per_mm: float | None, interior: np.ndarray | None = None
+) -> np.ndarray:
+    """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
-    The minimum is spec.min_area_mm2 when px_per_mm is known, else spec.min_area_px.
-    Optionally holes are filled and touching leaves split by a distance-transform watershed.
+    With a leaf-interior mask (a network's second output) leaves are split by
+    instances.split_leaves, seeds under a quarter of the minimum size dropped;
+    without, they are 8-connected components, optionally with touching leaves split
+    by a distance-transform watershed. The minimum is spec.min_area_mm2 when
+    px_per_mm is known, else spec.min_area_px. Holes are filled first if asked.
     """
     region = mask.astype(bool)
     if spec.fill_holes:
         region = scipy.ndimage.binary_fill_holes(region)
-    labels = skimage.measure.label(region, connectivity=2)
-    if spec.split_touching and labels.max():
+    min_area = minimum_area(spec, px_per_mm)
+    if interior is not None:
+        labels = split_leaves(region, interior.astype(bool), max(1, round(min_area / 4)))
+    else:
+        labels = skimage.measure.label(region, connectivity=2)
+    if interior is None and spec.split_touching and labels.max():
         distance = scipy.ndimage.distance_transform_edt(region)
         min_distance = max(1, round(spec.split_min_distance_mm * px_per_mm)) if px_per_mm else 5
         peaks = skimage.feature.peak_local_max(distance, min_distance=min_distance, labels=labels, exclude_border=False)
         markers = np.zeros(labels.shape, np.int32)
         markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
         labels = skimage.segmentation.watershed(-distance, markers, mask=region)
-    min_area = spec.min_area_mm2 * px_per_mm**2 if px_per_mm else spec.min_area_px
+    return drop_small(labels, min_area)
+
+
+def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:
+    """The smallest leaf kept, in px: spec.min_area_mm2 at a known scale, else spec.min_area_px."""
+    return spec.min_area_mm2 * px_per_mm**2 if px_per_mm else spec.min_area_px
+
+
+def drop_small(labels: np.ndarray, min_area: float) -> np.ndarray:
+    """uint16 labels 1..n (in order) of the leaves of `labels` with at least `min_area` px."""
+    labels = labels.copy()
     too_small = np.bincount(labels.ravel()) < min_area
     too_small[0] = False
     labels[too_small[labels]] = 0
@@ -100,30 +124,52 @@ def label_leaves(mask: np.ndarray, spec: MeasureSpec, px_per_mm: float | None) -
     return relabelled.astype(np.uint16)
 
 
-def measure_leaves(labels: np.ndarray, px_per_mm: float | None) -> pd.DataFrame:
+# A blade pixel this much lighter than the blade's median is "pale" (a folded-over underside, a scraped surface).
+PALE_RATIO = 1.25
+
+
+def pale_fraction(blade: np.ndarray, grey: np.ndarray) -> float:
+    """Share of a blade's pixels lighter than PALE_RATIO x their median.
+
+    `blade` is a boolean mask and `grey` the image's lightness over the same box; the
+    blade's 1-px rim is left out (it blends with the paper).
+    """
+    inner = scipy.ndimage.binary_erosion(blade)
+    values = grey[inner if inner.any() else blade]
+    return float(np.mean(values > PALE_RATIO * np.median(values)))
+
+
+def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarray | None = None) -> pd.DataFrame:
     """One row of traits per leaf id: lengths in px (and mm when px_per_mm is known), areas in px² (and mm²).
 
     Length and width follow feret_length_width; perimeter is scikit-image's
     estimate; solidity = area / convex area; circularity = 4 pi area / perimeter²;
-    aspect_ratio = length / width.
+    aspect_ratio = length / width; hole_fraction = enclosed holes / filled area;
+    touches_edge = 1.0 when the leaf reaches the image border (it may be cut off);
+    pale_fraction (NaN without the RGB `image`) follows pale_fraction.
     """
+    height, width = labels.shape
+    grey = image.astype(np.float32).mean(axis=2) if image is not None else None
     rows = []
     for region in skimage.measure.regionprops(labels):
-        length, width = feret_length_width(region.image)
+        length, breadth = feret_length_width(region.image)
         perimeter = float(region.perimeter)
         y0, x0, y1, x1 = region.bbox
         rows.append(
             {
                 "leaf_id": int(region.label),
                 "length_px": length,
-                "width_px": width,
+                "width_px": breadth,
                 "area_px": int(region.area),
                 "perimeter_px": perimeter,
                 "convex_area_px": int(region.area_convex),
                 "solidity": float(region.solidity),
                 "eccentricity": float(region.eccentricity),
-                "aspect_ratio": length / width if width else np.nan,
+                "aspect_ratio": length / breadth if breadth else np.nan,
                 "circularity": 4 * np.pi * region.area / perimeter**2 if perimeter else np.nan,
+                "hole_fraction": 1.0 - region.area / region.area_filled,
+                "touches_edge": float(y0 == 0 or x0 == 0 or y1 == height or x1 == width),
+                "pale_fraction": np.nan if grey is None else pale_fraction(region.image, grey[y0:y1, x0:x1]),
                 "centroid_x_px": float(region.centroid[1]),
                 "centroid_y_px": float(region.centroid[0]),
                 "bbox_x0_px": x0,
@@ -132,7 +178,7 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None) -> pd.DataFrame:
                 "bbox_y1_px": y1,
             }
         )
-    table = pd.DataFrame(rows, columns=TRAIT_COLUMNS[:16])
+    table = pd.DataFrame(rows, columns=TRAIT_COLUMNS[: TRAIT_COLUMNS.index("px_per_mm")])
     scale = float(px_per_mm) if px_per_mm and np.isfinite(px_per_mm) else np.nan
     table["px_per_mm"] = scale
     table["length_mm"] = table["length_px"] / scale

@@ -22,15 +22,16 @@ IMAGE_STD = (0.229, 0.224, 0.225)
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A binary leaf/background DeepLabv3+ (segmentation_models_pytorch)."""
+    """A DeepLabv3+ (segmentation_models_pytorch) with one sigmoid output per class: leaf, and leaf interior if 2."""
 
     encoder: str = "resnet18"
     encoder_weights: str | None = None
     decoder_channels: int = 256
+    classes: int = 1
 
     def architecture(self) -> dict:
         """What rebuilds the network (weights aside): saved beside each model as config.json."""
-        return {"architecture": "DeepLabV3Plus", "classes": 1, "in_channels": 3, **asdict(self)}
+        return {"architecture": "DeepLabV3Plus", "in_channels": 3, **asdict(self)}
 
 
 def _offline_hint(encoder: str) -> str:
@@ -51,7 +52,7 @@ def build_model(spec: ModelSpec) -> torch.nn.Module:
             encoder_weights="imagenet" if weights == "imagenet" else None,
             decoder_channels=spec.decoder_channels,
             in_channels=3,
-            classes=1,
+            classes=spec.classes,
         )
     except KeyError as error:
         raise ConfigError(f"config key 'model.encoder': unknown encoder {spec.encoder!r} ({error})") from None
@@ -109,7 +110,7 @@ def save_model(model: torch.nn.Module, spec: ModelSpec, model_path: str | Path, 
 def load_model(model_path: str | Path, config_path: str | Path) -> torch.nn.Module:
     """Rebuild a saved model from its config.json and model.pt (no config.yaml needed), in eval mode."""
     architecture = json.loads(Path(config_path).read_text(encoding="utf-8"))
-    spec = ModelSpec(architecture["encoder"], None, architecture["decoder_channels"])
+    spec = ModelSpec(architecture["encoder"], None, architecture["decoder_channels"], architecture.get("classes", 1))
     model = build_model(spec)
     model.load_state_dict(read_state_dict(model_path))
     return model.eval()

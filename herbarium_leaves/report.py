@@ -23,6 +23,8 @@ td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f3
 td:first-child,th:first-child{text-align:left}img{max-width:100%}
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}figure{margin:1em 0}
 figcaption{font-size:.9em;color:#555}
+.gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.6em}
+.gallery figure{margin:0}details{margin:1em 0}summary{cursor:pointer;color:#444}
 """
 
 
@@ -72,13 +74,18 @@ def iou_per_sheet(sheets: dict[str, pd.DataFrame]):
 
 
 def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_ids: list[int]) -> np.ndarray:
-    """The sheet with true leaves outlined green, predicted leaves red, leaves called intact thick yellow."""
+    """The sheet with each predicted leaf filled in its own colour, true leaves outlined green, intact ones yellow."""
+    hues = (np.arange(int(predicted.max(initial=0)) + 1) * 0.618034 % 1.0 * 180).astype(np.uint8)
+    palette = cv2.cvtColor(
+        np.stack([hues, np.full_like(hues, 200), np.full_like(hues, 230)], axis=1)[None], cv2.COLOR_HSV2RGB
+    )
+    leaf = predicted > 0
     canvas = image.copy()
-    thickness = max(1, round(max(image.shape[:2]) / 500))
+    canvas[leaf] = (0.45 * image[leaf] + 0.55 * palette[0][predicted[leaf]]).astype(np.uint8)
+    thickness = max(1, round(max(image.shape[:2]) / 400))
     for mask, colour, width in (
         (truth > 0, (40, 200, 40), thickness),
-        (predicted > 0, (220, 30, 30), thickness),
-        (np.isin(predicted, intact_ids), (250, 210, 0), 3 * thickness),
+        (np.isin(predicted, intact_ids), (250, 210, 0), 2 * thickness),
     ):
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(canvas, contours, -1, colour, width)
@@ -124,6 +131,70 @@ def measured_against_true(pairs: pd.DataFrame):
     return figure
 
 
+# Headline metric -> (column heading, higher is better); counts are shown as integers.
+HEADLINE = {
+    "sheets": ("Test sheets", None),
+    "mean_iou": ("Leaf IoU, mean over sheets", True),
+    "sheet_recall": ("Sheets with an intact leaf found (share)", True),
+    "intact_precision": ("Intact-leaf precision", True),
+    "intact_recall": ("Intact-leaf recall", True),
+    "intact_f1": ("Intact-leaf F1", True),
+    "matched_intact_leaves": ("Intact leaves matched", None),
+    "length_error_pct": ("Length error (%)", False),
+    "width_error_pct": ("Width error (%)", False),
+}
+_COUNTS = ("sheets", "matched_intact_leaves")
+BETTER, WORSE = "\u25b2", "\u25bc"
+
+
+def _cell(metric: str, value, spread=None) -> str:
+    """3 significant digits (counts as integers); a spread is given to the same decimals as the value."""
+    if pd.isna(value):
+        return ""
+    text = f"{value:.0f}" if metric in _COUNTS else f"{value:.3g}"
+    if spread is None or pd.isna(spread) or metric == "sheets":
+        return text
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return f"{text} \u00b1 {spread:.{decimals}f}"
+
+
+def _mark(metric: str, value, study) -> str:
+    higher = HEADLINE[metric][1]
+    if higher is None or pd.isna(value) or pd.isna(study) or np.isclose(value, study):
+        return ""
+    return f" {BETTER}" if (value > study) == higher else f" {WORSE}"
+
+
+def headline_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary for reading: ensemble, single seed (mean +- std), each seed, the study; ours marked against it.
+
+    `summary` is metrics.summary_table's output; cells are text with 3 significant
+    digits (counts as integers), BETTER or WORSE after ours where the study has the figure.
+    """
+    by_model = summary.set_index("model")
+    studies = summary[summary["model"].str.startswith("study")]
+    study = studies.reindex(columns=list(HEADLINE)).bfill().iloc[0] if len(studies) else pd.Series(dtype=float)
+    seeds = [m for m in by_model.index if m.startswith("seed") and not m.startswith("seeds")]
+    rows = []
+
+    def add(name: str, values: pd.Series, spread: pd.Series | None = None, marked: bool = True) -> None:
+        row = {"": name}
+        for metric, (heading, _) in HEADLINE.items():
+            cell = _cell(metric, values.get(metric), None if spread is None else spread.get(metric))
+            row[heading] = cell + (_mark(metric, values.get(metric), study.get(metric)) if marked and cell else "")
+        rows.append(row)
+
+    if "ensemble" in by_model.index:
+        add(f"Seed ensemble ({len(seeds)} seeds)", by_model.loc["ensemble"])
+    if "seeds mean" in by_model.index:
+        add(f"One seed, mean \u00b1 std over {len(seeds)}", by_model.loc["seeds mean"], by_model.loc["seeds std"])
+    for seed in seeds:
+        add(f"Seed {seed.removeprefix('seed')}", by_model.loc[seed], marked=False)
+    if len(studies):
+        add("The study (74 test sheets)", study, marked=False)
+    return pd.DataFrame(rows)
+
+
 def table_html(table: pd.DataFrame) -> str:
     """A DataFrame as an HTML table with 3 significant decimals."""
     return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0)
@@ -132,6 +203,16 @@ def table_html(table: pd.DataFrame) -> str:
 def figure_html(uri: str, caption: str) -> str:
     text = html.escape(caption)
     return f'<figure><img src="{uri}" alt="{text}"><figcaption>{text}</figcaption></figure>'
+
+
+def details_html(summary: str, content: str) -> str:
+    """A collapsed <details> element: `summary` (text) shown, `content` (html) on click."""
+    return f"<details><summary>{html.escape(summary)}</summary>{content}</details>"
+
+
+def gallery_html(figures: list[str]) -> str:
+    """Figures (figure_html) laid out as a grid of thumbnails."""
+    return f"<div class='gallery'>{''.join(figures)}</div>"
 
 
 def render(title: str, sections: list[tuple[str, str]]) -> str:

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from herbarium_leaves.ingest import assign_splits
+from herbarium_leaves.instances import LEAF_EDGE, LEAF_INTERIOR
 from herbarium_leaves.model import ModelSpec, build_model, normalize, state_dict_digest
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
@@ -148,6 +149,14 @@ def make_loss(name: str):
     return lambda logits, target: bce(logits, target) + dice(logits, target)
 
 
+def targets(masks: torch.Tensor, channels: int) -> torch.Tensor:
+    """Float targets (N, channels, H, W) from uint8 masks: leaf (mask >= 1), then leaf interior (mask == 2)."""
+    leaf = (masks >= LEAF_EDGE).unsqueeze(1)
+    if channels == 1:
+        return leaf.float()
+    return torch.cat([leaf, (masks == LEAF_INTERIOR).unsqueeze(1)], dim=1).float()
+
+
 def _inputs(images: torch.Tensor, device: torch.device, channels_last: bool) -> torch.Tensor:
     x = normalize(images.to(device, non_blocking=True))
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
@@ -162,10 +171,9 @@ def train_epoch(
     report_every = max(1, len(loader) // 5)
     for step, (images, masks) in enumerate(loader, start=1):
         x = _inputs(images, device, spec.channels_last)
-        target = masks.to(device).unsqueeze(1).float()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
             logits = model(x)
-        loss = loss_fn(logits.float(), target)
+        loss = loss_fn(logits.float(), targets(masks.to(device), logits.shape[1]))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -178,17 +186,17 @@ def train_epoch(
 
 @torch.no_grad()
 def evaluate(model, loader, loss_fn, device, spec: TrainSpec) -> tuple[float, float]:
-    """Mean loss and pixel IoU of leaf (probability >= 0.5) over a loader."""
+    """Mean loss and pixel IoU of leaf (probability >= 0.5, the first output) over a loader."""
     model.eval()
     total, count, intersection, union = 0.0, 0, 0, 0
     for images, masks in loader:
-        target = masks.to(device).unsqueeze(1).float()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=spec.bf16):
             logits = model(_inputs(images, device, spec.channels_last))
         logits = logits.float()
+        target = targets(masks.to(device), logits.shape[1])
         total += loss_fn(logits, target).item() * len(images)
         count += len(images)
-        predicted, truth = logits >= 0, target > 0.5
+        predicted, truth = logits[:, :1] >= 0, target[:, :1] > 0.5
         intersection += int((predicted & truth).sum())
         union += int((predicted | truth).sum())
     return total / max(count, 1), intersection / union if union else float("nan")

@@ -14,6 +14,7 @@ rule augment:
     threads: 1
     params:
         augment=config["augment"],
+        instances=get_instances(),
         window=config["patch"]["size"],
         stride=config["patch"]["stride"],
         seed=lambda wildcards: int(wildcards.seed),

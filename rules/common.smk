@@ -52,6 +52,39 @@ try:
 except ReproducibilityError as error:
     raise WorkflowError(f"config key 'reproducibility': {error}") from None
 
+
+@cache
+def get_instances():
+    """config `instances` in effect, and why it differs: learned needs instance labels, binary masks have none."""
+    instances = dict(config["instances"])
+    data = config["data"]
+    binary = data["source"] == "folder" and data["folder"]["mask_type"] == "binary"
+    instances["note"] = None
+    if instances["method"] == "learned" and binary:
+        instances["method"] = "components"
+        instances["note"] = (
+            "instances.method learned needs one id per leaf, but data.folder.mask_type is binary: "
+            "leaves are the masks' connected components"
+        )
+    return instances
+
+
+def get_model_spec():
+    """config `model` with the network's outputs: leaf, and leaf interior when instances are learned."""
+    return {
+        **config["model"],
+        "classes": 2 if get_instances()["method"] == "learned" else 1,
+    }
+
+
+def get_interior_files(model, samples, key="interior"):
+    """{key: the batch's leaf-interior probability files of `model`} when instances are learned, else {}."""
+    if get_instances()["method"] != "learned":
+        return {}
+    pattern = f"results/predictions/{model}/{{split}}/interior/{{sample}}.png"
+    return {key: get_batch_files(pattern, "test", samples)}
+
+
 ENCODER_WEIGHTS_FILE = (
     None
     if config["model"]["encoder_weights"] in (None, "imagenet")

@@ -4,10 +4,14 @@ for batch, samples in get_batches("test", "measure").items():
         name:
             f"measure_test_{batch}"
         input:
+            **get_interior_files("{model}", samples),
             masks=get_batch_files(
                 "results/predictions/{model}/{split}/masks/{sample}.png",
                 "test",
                 samples,
+            ),
+            images=get_batch_files(
+                "results/data/{split}/images/{sample}.png", "test", samples
             ),
             sheet_leaves=get_batch_files(
                 "results/data/{split}/leaves/{sample}.csv", "test", samples
@@ -34,6 +38,8 @@ for batch, samples in get_batches("test", "measure").items():
             batch=batch,
             samples=samples,
             measure=config["measure"],
+            instances=get_instances(),
+            threshold=config["predict"]["threshold"],
             truth=False,
         script:
             "../scripts/measure.py"
@@ -48,6 +54,9 @@ for split in SPLITS:
             input:
                 masks=get_batch_files(
                     "results/data/{split}/labels/{sample}.png", split, samples
+                ),
+                images=get_batch_files(
+                    "results/data/{split}/images/{sample}.png", split, samples
                 ),
                 sheet_leaves=get_batch_files(
                     "results/data/{split}/leaves/{sample}.csv", split, samples
@@ -76,6 +85,8 @@ for split in SPLITS:
                 batch=batch,
                 samples=samples,
                 measure=config["measure"],
+                instances=get_instances(),
+                threshold=config["predict"]["threshold"],
                 truth=True,
                 iou_threshold=config["evaluate"]["iou_threshold"],
             script:

@@ -10,6 +10,7 @@ for batch, samples in get_batches("test", "predict").items():
             model="results/models/seed{seed}/model.pt",
             config="results/models/seed{seed}/config.json",
         output:
+            **get_interior_files("seed{seed}", samples),
             probabilities=get_batch_files(
                 "results/predictions/seed{seed}/{split}/{sample}.png", "test", samples
             ),
@@ -54,7 +55,15 @@ for batch, samples in get_batches("test", "ensemble").items():
                 )
                 for seed in config["seeds"]
             },
+            **{
+                key: files
+                for seed in config["seeds"]
+                for key, files in get_interior_files(
+                    f"seed{seed}", samples, f"seed{seed}_interior"
+                ).items()
+            },
         output:
+            **get_interior_files("ensemble", samples),
             probabilities=get_batch_files(
                 "results/predictions/ensemble/{split}/{sample}.png", "test", samples
             ),
@@ -152,6 +161,7 @@ rule predict:
 rule measure_chunk:
     input:
         chunk="results/unlabelled/chunks/chunk{chunk}",
+        sheets=get_chunk_sheets,
         svm="results/svm/model.joblib",
     output:
         traits="results/unlabelled/traits/chunk{chunk}.csv",
@@ -164,5 +174,7 @@ rule measure_chunk:
     threads: 1
     params:
         measure=config["measure"],
+        threshold=config["predict"]["threshold"],
+        max_image_pixels=config["data"]["max_image_pixels"],
     script:
         "../scripts/measure_chunk.py"

@@ -18,7 +18,8 @@ rule train:
     resources:
         gpu=get_train_gpus(),
     params:
-        model=config["model"],
+        model=get_model_spec(),
+        instances_note=get_instances()["note"],
         train=get_train_spec(),
         seed=lambda wildcards: int(wildcards.seed),
         checkpoint_dir=lambda wildcards: f"results/checkpoints/seed{wildcards.seed}",
@@ -44,7 +45,7 @@ rule verify:
     resources:
         gpu=get_train_gpus(),
     params:
-        model=config["model"],
+        model=get_model_spec(),
         train=get_train_spec(),
         seed=get_verify_seed(),
         epochs=config["verify"]["epochs"],

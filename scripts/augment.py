@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from herbarium_leaves.augment import AugmentSpec, sheet_patches
+from herbarium_leaves.instances import training_target
 from herbarium_leaves.provenance import file_sha256
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
@@ -17,9 +18,8 @@ def main(logger):
     rows = []
     for image_path, labels_path in zip(snakemake.input.images, snakemake.input.labels, strict=True):
         sample = Path(image_path).stem
-        patches = sheet_patches(
-            read_png(image_path), read_png(labels_path), sample, params.window, params.stride, spec, params.seed
-        )
+        target = training_target(read_png(labels_path), params.instances["method"], params.instances["margin_px"])
+        patches = sheet_patches(read_png(image_path), target, sample, params.window, params.stride, spec, params.seed)
         for row, image, mask in patches:
             stem = f"{sample}__y{row['window_y']}_x{row['window_x']}_c{row['copy']}"
             image_file, mask_file = folder / f"{stem}.png", folder / f"{stem}.mask.png"

@@ -1,4 +1,4 @@
-"""The seed ensemble for a batch of sheets: the mean of the seeds' probabilities, written like one model's."""
+"""The seed ensemble for a batch of sheets: the mean of the seeds' probabilities (leaf, interior), as one model's."""
 
 from herbarium_leaves.probability import mask_from_probability, mean_probability
 from herbarium_leaves.runner import run_batch
@@ -12,6 +12,9 @@ def start(logger):
         probability = mean_probability([read_png(getattr(inputs, f"seed{seed}")[index]) for seed in params.seeds])
         write_png(output.probabilities[index], probability)
         write_png(output.masks[index], mask_from_probability(probability, params.threshold))
+        if hasattr(output, "interior"):
+            interior = [read_png(getattr(inputs, f"seed{seed}_interior")[index]) for seed in params.seeds]
+            write_png(output.interior[index], mean_probability(interior))
         logger.info("%s: mean of %d seeds", params.samples[index], len(params.seeds))
 
     return average

@@ -1,8 +1,10 @@
 """Leaves of a batch of sheets' masks: labels image and traits table per sheet.
 
-For a predicted mask, its connected components; for the true instance labels, the
-components of the true mask (what a perfect segmentation would give), each marked
-intact when it is, by itself, a true intact leaf.
+For a predicted mask, its leaves: split by the predicted leaf interiors (instances:
+learned) or its connected components. For the true instance labels, the leaves a
+perfect segmentation would give: the true leaves themselves (learned) or the true
+mask's components (touching leaves merge), each marked intact when it is, by
+itself, a true intact leaf.
 """
 
 import json
@@ -10,7 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves, with_scale_source
+from herbarium_leaves.measure import (
+    MeasureSpec,
+    drop_small,
+    label_leaves,
+    measure_leaves,
+    minimum_area,
+    with_scale_source,
+)
 from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
@@ -19,6 +28,8 @@ from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 def start(logger):
     params, inputs, output = snakemake.params, snakemake.input, snakemake.output
     spec = MeasureSpec(**params.measure)
+    learned = params.instances["method"] == "learned"
+    threshold = 255 * params.threshold
 
     def measure(index):
         sample = params.samples[index]
@@ -26,8 +37,13 @@ def start(logger):
         record = json.loads(Path(inputs.scales[index]).read_text(encoding="utf-8"))
         scale = record["px_per_mm"]
         mask = read_png(inputs.masks[index])
-        components = label_leaves(mask > 0, spec, scale)
-        traits = with_scale_source(measure_leaves(components, scale), record["source"])
+        if params.truth and learned:  # the true instances are the leaves a learned split aims at
+            components = drop_small(mask, minimum_area(spec, scale))
+        else:
+            interior = read_png(inputs.interior[index]) >= threshold if learned else None
+            components = label_leaves(mask > 0, spec, scale, interior)
+        traits = measure_leaves(components, scale, read_png(inputs.images[index]))
+        traits = with_scale_source(traits, record["source"])
         if params.truth:
             if sheet_leaves["intact"].notna().any():
                 intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()

@@ -9,7 +9,7 @@ from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves, with_scale_source
 from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.runner import run_logged
-from herbarium_leaves.sheet_io import read_png, write_csv
+from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv
 
 
 def main(logger):
@@ -19,10 +19,12 @@ def main(logger):
     tables = []
     for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
-        labels = label_leaves(
-            read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0, MeasureSpec(**params.measure), scale
-        )
-        traits = with_scale_source(measure_leaves(labels, scale), sheet["px_per_mm_source"])
+        interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
+        interior = read_png(interior_path) >= 255 * params.threshold if interior_path.exists() else None
+        mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
+        labels = label_leaves(mask, MeasureSpec(**params.measure), scale, interior)
+        image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
+        traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]
     traits = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)

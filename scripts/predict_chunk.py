@@ -37,6 +37,9 @@ def main(logger):
             rows.append({"sample": sample, "source": path, "status": str(error)})
             continue
         probability = ensemble_probability(models, sheet, resize, spec, device)
+        if probability.ndim == 3:  # leaf and leaf interior (instances: learned)
+            probability, interior = probability[..., 0], probability[..., 1]
+            write_png(folder / "interior" / f"{sample}.png", interior)
         write_png(folder / "probability" / f"{sample}.png", probability)
         write_png(folder / "masks" / f"{sample}.png", mask_from_probability(probability, spec.threshold))
         ruler = detect_ruler_scale(sheet) if params.detect_scale else None

@@ -1,4 +1,4 @@
-"""One model's leaf probability and mask for a batch of labelled sheets, at each sheet's original resolution."""
+"""One model's leaf probability and mask (and leaf interior) for a batch of labelled sheets, at full size."""
 
 from herbarium_leaves.inference import InferenceSpec, predict_sheet
 from herbarium_leaves.model import load_model
@@ -19,6 +19,9 @@ def start(logger):
 
     def predict(index):
         probability = predict_sheet(model, read_png(inputs.images[index]), resize, spec, device)
+        if probability.ndim == 3:  # leaf and leaf interior (instances: learned)
+            probability, interior = probability[..., 0], probability[..., 1]
+            write_png(output.interior[index], interior)
         mask = mask_from_probability(probability, spec.threshold)
         write_png(output.probabilities[index], probability)
         write_png(output.masks[index], mask)

@@ -24,7 +24,7 @@ def scale_table(paths: list[str]) -> pd.DataFrame:
     """Per test sheet: the px/mm used and its source, and what the ruler gave (or why it gave none)."""
     rows = []
     for path in paths:
-        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        record = _read_json(path)
         ruler = record["ruler"] or {}
         rows.append(
             {
@@ -56,6 +56,37 @@ def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
             cells[metric] = "" if pd.isna(row[metric]) else f"{row[metric]:.3g} [{low:.3g}, {high:.3g}]"
         rows.append(cells)
     return pd.DataFrame(rows)
+
+
+def sheet_gallery(inputs, ensemble: pd.DataFrame, traits: pd.DataFrame) -> list[str]:
+    """A thumbnail per test sheet, worst ensemble IoU first: leaves in own colours, truth, intact calls, scale."""
+    samples = [Path(p).stem for p in inputs.images]
+    scales = {record["sample"]: record for record in map(_read_json, inputs.scales)}
+    figures = []
+    for row in ensemble.sort_values("iou").itertuples():
+        index = samples.index(row.sample)
+        sheet_traits = traits[traits["sample"] == row.sample]
+        intact_ids = sheet_traits.loc[intact_calls(sheet_traits), "leaf_id"].tolist()
+        picture = report.overlay(
+            read_png(inputs.images[index]),
+            read_png(inputs.truth_labels[index]),
+            read_png(inputs.predicted_labels[index]),
+            intact_ids,
+        )
+        scale = scales[row.sample]
+        used = "none" if scale["px_per_mm"] is None else f"{scale['px_per_mm']:.3g} px/mm"
+        figures.append(
+            report.figure_html(
+                report.image_uri(report.thumbnail(picture, 320)),
+                f"{row.sample}: IoU {row.iou:.3f}, {len(sheet_traits)} leaves, {len(intact_ids)} called intact "
+                f"({row.matched_intact} of {row.true_intact} true intact found); scale {used} ({scale['source']})",
+            )
+        )
+    return figures
+
+
+def _read_json(path: str) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
 def randomness_section(inputs, params, summary, sheets, records) -> str:
@@ -109,7 +140,7 @@ def main(logger):
     sheets = {_model_of(p): pd.read_csv(p, dtype={"sample": str}) for p in inputs.sheets}
     pairs = pd.read_csv(inputs.ensemble_pairs)
     histories = {_model_of(p): pd.read_csv(p) for p in inputs.histories}
-    records = [json.loads(Path(p).read_text(encoding="utf-8")) for p in inputs.provenance]
+    records = [_read_json(p) for p in inputs.provenance]
     provenance = records[0]
     seeds_table = pd.DataFrame(
         [
@@ -121,25 +152,8 @@ def main(logger):
             for record in records
         ]
     )
-    ensemble = sheets["ensemble"].sort_values("iou")
     traits = pd.read_csv(inputs.ensemble_traits, dtype={"sample": str})
-    overlays = []
-    for label, sample in (("worst", ensemble["sample"].iloc[0]), ("best", ensemble["sample"].iloc[-1])):
-        index = [Path(p).stem for p in inputs.images].index(sample)
-        picture = report.overlay(
-            read_png(inputs.images[index]),
-            read_png(inputs.truth_labels[index]),
-            read_png(inputs.predicted_labels[index]),
-            traits.loc[(traits["sample"] == sample) & intact_calls(traits), "leaf_id"].tolist(),
-        )
-        iou = ensemble.loc[ensemble["sample"] == sample, "iou"].iloc[0]
-        overlays.append(
-            report.figure_html(
-                report.image_uri(report.thumbnail(picture)),
-                f"{label} sheet {sample} (ensemble IoU "
-                f"{iou:.3f}): truth green, prediction red, leaves called intact thick yellow",
-            )
-        )
+    gallery = report.gallery_html(sheet_gallery(inputs, sheets["ensemble"], traits))
     svm = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     training = pd.read_csv(inputs.svm_training)
     links = (
@@ -154,6 +168,12 @@ def main(logger):
         f"<p><b>Intact metrics are empty</b>: {html.escape('; '.join(notes))}. IoU and the traits of every leaf "
         f"are complete. {html.escape(ENABLE_SVM_HINT[0].upper() + ENABLE_SVM_HINT[1:])}.</p>"
         if notes
+        else ""
+    )
+    svm_accuracy = (
+        f"Intact-leaf SVM: cross-validated balanced accuracy {svm['best_score']:.3f} on {svm['n_leaves']} training "
+        f"leaves ({', '.join(svm['columns'])})."
+        if not svm["skipped"]
         else ""
     )
     if svm["skipped"]:
@@ -173,13 +193,18 @@ def main(logger):
         (
             "Headline",
             intact_note
-            + report.table_html(summary.drop(columns=[c for c in summary if c.endswith(("_ci_low", "_ci_high"))]))
-            + "<p>mean_iou: mean over test sheets of the leaf/background IoU at "
-            "each sheet's original resolution. sheet_recall: share of test sheets with a true intact leaf on which a "
-            f"leaf called intact matches one at IoU >= {params.iou_threshold}. intact_precision/recall/f1: leaf-level "
-            "intact calls. length/width_error_pct: mean relative error over matched intact leaves. Rows 'seeds "
-            "mean/std/min/max' aggregate the per-seed models; 'ensemble' averages their probabilities. Bootstrap "
-            "intervals: under Randomness.</p>",
+            + report.table_html(report.headline_table(summary))
+            + f"<p>{report.BETTER} better than the study, {report.WORSE} worse (where it reported the figure). "
+            "Leaf IoU: mean over test sheets of the leaf/background IoU at each sheet's original resolution. "
+            "Sheets with an intact leaf found: share of test sheets with a true intact leaf on which a leaf called "
+            f"intact matches one at IoU >= {params.iou_threshold}. Intact-leaf precision, recall and F1: leaf-level "
+            "intact calls against true intact leaves. Length and width error: mean relative error over matched "
+            "intact leaves. The ensemble averages the seeds' probabilities. Bootstrap intervals: under "
+            f"Randomness. {svm_accuracy}</p>"
+            + report.details_html(
+                "Every figure, unrounded (results/metrics/summary.csv)",
+                report.table_html(summary.drop(columns=[c for c in summary if c.endswith(("_ci_low", "_ci_high"))])),
+            ),
         ),
         (
             "Provenance",
@@ -187,7 +212,11 @@ def main(logger):
             f"{provenance['code']['package_sha256'][:16]}; versions: "
             + html.escape(", ".join(f"{k} {v}" for k, v in provenance["versions"].items()))
             + f"; determinism: {html.escape(json.dumps(provenance['determinism']))}; device {provenance['device']}.</p>"
-            + f"<ul>{links}</ul><pre>{html.escape(yaml.safe_dump(params.config, sort_keys=False))}</pre>",
+            + f"<ul>{links}</ul>"
+            + report.details_html(
+                "The configuration of this run",
+                f"<pre>{html.escape(yaml.safe_dump(params.config, sort_keys=False))}</pre>",
+            ),
         ),
         (
             "Training",
@@ -201,7 +230,11 @@ def main(logger):
                 report.image_uri(report.iou_per_sheet(sheets)), "Per-sheet IoU of every model; bars are means"
             ),
         ),
-        ("Best and worst sheets", "".join(overlays)),
+        (
+            "Every test sheet",
+            "<p>Worst ensemble IoU first. Each predicted leaf in its own colour, true leaves outlined green, leaves "
+            "called intact outlined yellow.</p>" + gallery,
+        ),
         (
             "Randomness: intervals, seeds and their disagreement",
             randomness_section(inputs, params, summary, sheets, records),

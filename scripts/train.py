@@ -34,6 +34,8 @@ def main(logger):
     checkpoint = Checkpoint(params.checkpoint_dir, key, logger)
     logger.info("seed %d on %s, %d threads, params hash %s", params.seed, device, threads, key[:12])
     logger.info("numerics %s: %s", mode, numerics["claim"])
+    if params.instances_note:
+        logger.warning("%s", params.instances_note)
     history = fit(model, patches, train_spec, params.seed, device, checkpoint, logger)
     save_model(model, model_spec, snakemake.output.model, snakemake.output.config)
     write_csv(snakemake.output.history, history)

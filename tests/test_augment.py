@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from herbarium_leaves.augment import IDENTITY, AugmentSpec, augment_patch, sheet_patches, stream_seed
+from herbarium_leaves.instances import training_target
 from herbarium_leaves.windows import pad_to_window, sheet_windows, window_starts
 
 
@@ -58,13 +59,14 @@ def test_sheet_patches_cover_windows_and_copies_independently_of_order():
     labels = np.zeros((100, 70), np.uint16)
     labels[20:60, 10:50] = 3
     spec = AugmentSpec(copies=2)
-    patches = list(sheet_patches(image, labels, "a", 64, 48, spec, seed=5))
+    target = training_target(labels, "components", 1)
+    patches = list(sheet_patches(image, target, "a", 64, 48, spec, seed=5))
     assert len(patches) == len(sheet_windows(100, 70, 64, 48)) * 3
     row, plain, plain_mask = patches[0]
     assert row["copy"] == 0 and {k: row[k] for k in IDENTITY} == IDENTITY
     assert np.array_equal(plain, image[:64, :64]) and set(np.unique(plain_mask)) == {0, 1}
-    list(sheet_patches(image, labels, "b", 64, 48, spec, seed=5))  # another sheet drawn first changes nothing
-    again = list(sheet_patches(image, labels, "a", 64, 48, spec, seed=5))
+    list(sheet_patches(image, target, "b", 64, 48, spec, seed=5))  # another sheet drawn first changes nothing
+    again = list(sheet_patches(image, target, "a", 64, 48, spec, seed=5))
     assert all(np.array_equal(x[1], y[1]) and x[0] == y[0] for x, y in zip(patches, again, strict=True))
 
 

@@ -105,3 +105,26 @@ def test_paper_padding_uses_the_sheet_colour_not_black():
 def test_mask_threshold():
     probability = np.array([[0, 127, 128, 255]], np.uint8)
     assert mask_from_probability(probability, 0.5).tolist() == [[0, 0, 255, 255]]
+
+
+class LeafAndInterior(torch.nn.Module):
+    """A two-output model (instances: learned): logit 0.7 for leaf, -1.2 for interior, everywhere."""
+
+    def forward(self, x):
+        leaf = torch.full((x.shape[0], 1, *x.shape[2:]), 0.7)
+        return torch.cat([leaf, torch.full_like(leaf, -1.2)], dim=1)
+
+
+def test_a_model_with_leaf_and_interior_outputs_gives_both_maps_at_the_sheets_size():
+    image = _image(90, 70)
+    spec = InferenceSpec(window=32, overlap=0.5, batch_size=5)
+    working = sliding_window_probability(LeafAndInterior(), image, spec, CPU)
+    assert working.shape == (90, 70, 2)
+    np.testing.assert_allclose(working[0, 0], 1 / (1 + np.exp([-0.7, 1.2])), rtol=1e-6)
+    full = predict_sheet(LeafAndInterior(), image, ResizeSpec("scale", scale=0.5), spec, CPU)
+    assert full.shape == (90, 70, 2) and full.dtype == np.uint8
+    assert (full[..., 0] == round(255 / (1 + np.exp(-0.7)))).all() and (
+        full[..., 1] == round(255 / (1 + np.exp(1.2)))
+    ).all()
+    together = ensemble_probability([LeafAndInterior()] * 2, image, ResizeSpec("scale", scale=0.5), spec, CPU)
+    assert np.array_equal(together, full)

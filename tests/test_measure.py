@@ -90,3 +90,22 @@ def test_hole_filling_and_touching_leaves_split():
         touching[rows, cols] = True
     assert label_leaves(touching, MeasureSpec(), 1.0).max() == 1
     assert label_leaves(touching, MeasureSpec(split_touching=True, split_min_distance_mm=20), 1.0).max() == 2
+
+
+def test_damage_cues_holes_border_and_a_pale_fold():
+    labels = _ellipse_labels()
+    labels[95:106, 95:106] = 0  # an 11 x 11 px insect hole in leaf 1
+    labels[labels == 2] = 0
+    labels[:40, 250:300] = 2  # a leaf cut by the image's top edge
+    image = np.full((*labels.shape, 3), 100, np.uint8)
+    image[labels == 1] = (60, 80, 40)
+    fold = (labels == 1) & (np.arange(300)[None, :] > 140)  # its tip folded over: the paler underside shows
+    image[fold] = (110, 130, 80)
+    traits = measure_leaves(labels, px_per_mm=2.0, image=image).set_index("leaf_id")
+    assert traits.loc[1, "hole_fraction"] == pytest.approx(121 / (traits.loc[1, "area_px"] + 121))
+    assert traits.loc[2, "hole_fraction"] == 0.0
+    assert (traits.loc[1, "touches_edge"], traits.loc[2, "touches_edge"]) == (0.0, 1.0)
+    share = np.count_nonzero(fold) / np.count_nonzero(labels == 1)
+    assert traits.loc[1, "pale_fraction"] == pytest.approx(share, abs=0.03)
+    assert traits.loc[2, "pale_fraction"] == 0.0  # one colour: nothing paler than its median
+    assert measure_leaves(labels, px_per_mm=2.0)["pale_fraction"].isna().all()  # no image, no colour cue

@@ -19,14 +19,17 @@ def test_random_init_is_seeded():
     assert state_dict_digest(build_model(SPEC)) == first
 
 
-def test_saved_model_rebuilds_from_its_files_alone(tmp_path):
-    model = build_model(SPEC)
-    save_model(model, SPEC, tmp_path / "model.pt", tmp_path / "config.json")
+@pytest.mark.parametrize("classes", [1, 2])
+def test_saved_model_rebuilds_from_its_files_alone(tmp_path, classes):
+    spec = ModelSpec("resnet18", None, 16, classes)
+    model = build_model(spec)
+    save_model(model, spec, tmp_path / "model.pt", tmp_path / "config.json")
     # Loadable with weights_only=True: plain tensors, no pickled code.
     assert isinstance(torch.load(tmp_path / "model.pt", weights_only=True), dict)
     rebuilt = load_model(tmp_path / "model.pt", tmp_path / "config.json")
     assert state_dict_digest(rebuilt) == state_dict_digest(model)
     assert not rebuilt.training
+    assert rebuilt(torch.zeros(1, 3, 32, 32)).shape[1] == classes  # leaf (and leaf interior)
 
 
 @pytest.mark.parametrize("suffix", [".pth", ".safetensors"])

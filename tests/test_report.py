@@ -1,8 +1,9 @@
 """Report pictures."""
 
 import numpy as np
+import pandas as pd
 
-from herbarium_leaves.report import disagreement
+from herbarium_leaves.report import BETTER, WORSE, disagreement, headline_table, overlay
 
 
 def test_disagreement_is_dark_where_seeds_agree_and_bright_where_they_split():
@@ -13,3 +14,79 @@ def test_disagreement_is_dark_where_seeds_agree_and_bright_where_they_split():
     assert picture.shape == (4, 6, 3) and picture.dtype == np.uint8
     assert picture[:, :3].sum(axis=2).max() < 20  # std 0: the colour map's darkest end
     assert picture[:, 3:].sum(axis=2).min() > 600  # std 0.5: its brightest
+
+
+def _summary():
+    return pd.DataFrame(
+        [
+            {
+                "model": "seed0",
+                "sheets": 24,
+                "mean_iou": 0.85,
+                "sheet_recall": 1.0,
+                "matched_intact_leaves": 30,
+                "length_error_pct": 4.0,
+            },
+            {
+                "model": "seed1",
+                "sheets": 24,
+                "mean_iou": 0.87,
+                "sheet_recall": 0.95,
+                "matched_intact_leaves": 32,
+                "length_error_pct": 5.0,
+            },
+            {
+                "model": "ensemble",
+                "sheets": 24,
+                "mean_iou": 0.871234,
+                "sheet_recall": 0.9,
+                "matched_intact_leaves": 31,
+                "length_error_pct": 4.61,
+            },
+            {
+                "model": "seeds mean",
+                "sheets": 24,
+                "mean_iou": 0.86,
+                "sheet_recall": 0.975,
+                "matched_intact_leaves": 31.0,
+                "length_error_pct": 4.5,
+            },
+            {
+                "model": "seeds std",
+                "sheets": 0,
+                "mean_iou": 0.0141,
+                "sheet_recall": 0.0354,
+                "matched_intact_leaves": 1.41,
+                "length_error_pct": 0.707,
+            },
+            {"model": "study: segmentation", "mean_iou": 0.552, "sheet_recall": 0.98},
+            {"model": "study: measurement", "length_error_pct": 4.6},
+        ]
+    )
+
+
+def test_headline_is_rounded_and_marks_ours_against_the_study():
+    table = headline_table(_summary()).set_index("")
+    ensemble, seeds = table.loc["Seed ensemble (2 seeds)"], table.loc["One seed, mean \u00b1 std over 2"]
+    assert ensemble["Test sheets"] == "24" and ensemble["Intact leaves matched"] == "31"
+    assert ensemble["Leaf IoU, mean over sheets"] == f"0.871 {BETTER}"
+    assert ensemble["Sheets with an intact leaf found (share)"] == f"0.9 {WORSE}"
+    assert ensemble["Length error (%)"] == f"4.61 {WORSE}"  # lower is better
+    assert seeds["Leaf IoU, mean over sheets"] == f"0.86 \u00b1 0.01 {BETTER}"
+    assert seeds["Length error (%)"] == f"4.5 \u00b1 0.7 {BETTER}"
+    assert seeds["Test sheets"] == "24"
+    study = table.loc["The study (74 test sheets)"]  # its two rows in one, never marked
+    assert (study["Leaf IoU, mean over sheets"], study["Length error (%)"]) == ("0.552", "4.6")
+    assert table.loc["Seed 1", "Leaf IoU, mean over sheets"] == "0.87"
+    assert study["Intact-leaf F1"] == ""
+
+
+def test_overlay_colours_each_leaf_and_outlines_the_intact_ones():
+    image = np.full((60, 80, 3), 230, np.uint8)
+    predicted = np.zeros((60, 80), np.uint16)
+    predicted[10:30, 10:30], predicted[35:55, 40:70] = 1, 2
+    picture = overlay(image, predicted > 0, predicted, intact_ids=[2])
+    assert picture.shape == image.shape
+    assert not np.array_equal(picture[20, 20], picture[45, 55])  # two leaves, two colours
+    assert tuple(picture[35, 55]) == (250, 210, 0)  # leaf 2's outline: called intact
+    assert tuple(picture[10, 20]) != (250, 210, 0)

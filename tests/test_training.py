@@ -6,11 +6,20 @@ import pytest
 import torch
 
 from herbarium_leaves.augment import AugmentSpec, sheet_patches
+from herbarium_leaves.instances import training_target
 from herbarium_leaves.model import ModelSpec, build_model, state_dict_digest
 from herbarium_leaves.provenance import params_hash
 from herbarium_leaves.resize import resize_image, resize_labels
 from herbarium_leaves.synthetic import generate_sheet
-from herbarium_leaves.training import Checkpoint, Patches, TrainSpec, fit, make_deterministic, split_by_sheet
+from herbarium_leaves.training import (
+    Checkpoint,
+    Patches,
+    TrainSpec,
+    fit,
+    make_deterministic,
+    split_by_sheet,
+    targets,
+)
 
 LOGGER = logging.getLogger("test")
 SPEC = TrainSpec(epochs=2, batch_size=4, learning_rate=1e-3, device="cpu")
@@ -22,7 +31,9 @@ def patches():
     for index in range(4):
         sheet = generate_sheet(0, index, 256, 176)
         image, labels = resize_image(sheet.image, (96, 64)), resize_labels(sheet.labels, (96, 64))
-        for row, patch, mask in sheet_patches(image, labels, f"s{index}", 64, 32, AugmentSpec(copies=1), seed=0):
+        for row, patch, mask in sheet_patches(
+            image, training_target(labels, "components", 1), f"s{index}", 64, 32, AugmentSpec(copies=1), seed=0
+        ):
             rows.append(row)
             images.append(patch)
             masks.append(mask)
@@ -82,3 +93,9 @@ def test_foreign_and_corrupt_checkpoints_are_ignored_with_a_log_line(patches, tm
     assert "ignoring checkpoint" in caplog.text and "0123abcd.pt" in caplog.text
     assert "ignoring unreadable checkpoint" in caplog.text
     assert digest == _train(patches, 3, tmp_path / "fresh")[0]
+
+
+def test_targets_are_leaf_then_leaf_interior():
+    masks = torch.tensor([[[0, 1, 2]]], dtype=torch.uint8)
+    assert targets(masks, 1).tolist() == [[[[0.0, 1.0, 1.0]]]]
+    assert targets(masks, 2).tolist() == [[[[0.0, 1.0, 1.0]], [[0.0, 0.0, 1.0]]]]
