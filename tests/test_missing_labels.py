@@ -55,6 +55,15 @@ def test_the_skipped_svm_says_why_in_one_log_line(binary_run):
     assert summary["intact_note"] == "no test leaf has a true intact flag"
 
 
+def test_binary_masks_fall_back_to_components_and_the_train_log_says_so(binary_run):
+    workdir, _ = binary_run
+    log = (workdir / "results" / "logs" / "train" / "seed0.log").read_text()
+    assert "instances.method learned needs one id per leaf, but data.folder.mask_type is binary" in log
+    architecture = json.loads((workdir / "results" / "models" / "seed0" / "config.json").read_text())
+    assert architecture["classes"] == 1  # leaf only: no interior to learn
+    assert not (workdir / "results" / "predictions" / "seed0" / "test" / "interior").exists()
+
+
 def test_unlabelled_scans_without_scale_get_traits_in_px_and_no_intact_calls(binary_run, tmp_path):
     workdir, _ = binary_run
     scans = tmp_path / "scans"

@@ -213,7 +213,7 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
         "Provenance",
         "Training",
         "IoU per sheet",
-        "Best and worst sheets",
+        "Every test sheet",
         "Intact-leaf SVM",
         "Measurements",
     ):
