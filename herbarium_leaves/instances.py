@@ -2,8 +2,8 @@
 
 The network learns two outputs: leaf, and leaf interior (each leaf less a margin
 along its whole outline). Touching leaves share a leaf region but their interiors
-are apart, so each interior seeds one leaf, and a watershed gives every leaf pixel
-to the seed it is connected to across the leaf region.
+are apart, so each interior seeds one leaf, and a watershed over the interior
+probability gives every leaf pixel to one seed.
 """
 
 from __future__ import annotations
@@ -40,20 +40,20 @@ def training_target(labels: np.ndarray, method: str, margin_px: int) -> np.ndarr
     return (labels > 0).astype(np.uint8)
 
 
-def split_leaves(leaf: np.ndarray, interior: np.ndarray, min_seed_px: int) -> np.ndarray:
-    """int32 leaf labels: a seeded watershed of the leaf mask from the interior mask's 4-connected parts.
+def split_leaves(leaf: np.ndarray, interior: np.ndarray, seed_threshold: float, min_seed_px: int) -> np.ndarray:
+    """int32 leaf labels: a seeded watershed of the leaf mask over the learned interior probability.
 
-    `leaf` and `interior` are boolean masks of one sheet. Seeds smaller than
-    `min_seed_px` are noise and dropped; a part of the leaf mask with no seed stays
-    one leaf. Pixels go to the seed they reach first when flooding outward from the
-    interiors (by distance from them, inside the leaf mask).
+    `leaf` is a sheet's boolean leaf mask, `interior` its uint8 interior probability
+    (0..255). Seeds are the 4-connected parts where the interior reaches
+    `seed_threshold` (0..1); seeds smaller than `min_seed_px` are noise and dropped.
+    Each seed floods the leaf mask downhill in interior probability, so two leaves
+    meet where the network saw their edges; a part of the mask with no seed stays one leaf.
     """
-    seeds = skimage.measure.label(interior & leaf, connectivity=1)
+    seeds = skimage.measure.label(leaf & (interior >= 255.0 * seed_threshold), connectivity=1)
     small = np.bincount(seeds.ravel()) < min_seed_px
     small[0] = False
     seeds[small[seeds]] = 0
-    distance = scipy.ndimage.distance_transform_edt(seeds == 0)
-    labels = skimage.segmentation.watershed(distance, seeds, mask=leaf)
+    labels = skimage.segmentation.watershed(255 - interior.astype(np.int16), seeds, mask=leaf)
     unseeded = skimage.measure.label(leaf & (labels == 0), connectivity=2)
     labels[unseeded > 0] = unseeded[unseeded > 0] + labels.max()
     return labels.astype(np.int32)

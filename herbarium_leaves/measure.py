@@ -81,12 +81,16 @@ TRAIT_COLUMNS = [
 
 
 def label_leaves(
-    mask: np.ndarray, spec: MeasureSpec, px_per_mm: float | None, interior: np.ndarray | None = None
+    mask: np.ndarray,
+    spec: MeasureSpec,
+    px_per_mm: float | None,
+    interior: np.ndarray | None = None,
+    seed_threshold: float = 0.8,
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
-    With a leaf-interior mask (a network's second output) leaves are split by
-    instances.split_leaves, seeds under a quarter of the minimum size dropped;
+    With a uint8 leaf-interior probability (a network's second output) leaves are split
+    by instances.split_leaves at `seed_threshold`, seeds under a quarter of the minimum size dropped;
     without, they are 8-connected components, optionally with touching leaves split
     by a distance-transform watershed. The minimum is spec.min_area_mm2 when
     px_per_mm is known, else spec.min_area_px. Holes are filled first if asked.
@@ -96,7 +100,7 @@ def label_leaves(
         region = scipy.ndimage.binary_fill_holes(region)
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
-        labels = split_leaves(region, interior.astype(bool), max(1, round(min_area / 4)))
+        labels = split_leaves(region, interior, seed_threshold, max(1, round(min_area / 4)))
     else:
         labels = skimage.measure.label(region, connectivity=2)
     if interior is None and spec.split_touching and labels.max():

@@ -151,7 +151,7 @@ def _cell(metric: str, value, spread=None) -> str:
     """3 significant digits (counts as integers); a spread is given to the same decimals as the value."""
     if pd.isna(value):
         return ""
-    text = f"{value:.0f}" if metric in _COUNTS else f"{value:.3g}"
+    text = f"{value:.0f}" if metric in _COUNTS else f"{value:#.3g}".rstrip(".")
     if spread is None or pd.isna(spread) or metric == "sheets":
         return text
     decimals = len(text.split(".")[1]) if "." in text else 0

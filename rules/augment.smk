@@ -14,7 +14,7 @@ rule augment:
     threads: 1
     params:
         augment=config["augment"],
-        instances=get_instances(),
+        target=get_training_target(),
         window=config["patch"]["size"],
         stride=config["patch"]["stride"],
         seed=lambda wildcards: int(wildcards.seed),

@@ -69,6 +69,12 @@ def get_instances():
     return instances
 
 
+def get_training_target():
+    """What the network learns from the labels (instances.training_target): method and margin only."""
+    instances = get_instances()
+    return {"method": instances["method"], "margin_px": instances["margin_px"]}
+
+
 def get_model_spec():
     """config `model` with the network's outputs: leaf, and leaf interior when instances are learned."""
     return {

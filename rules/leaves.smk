@@ -39,7 +39,6 @@ for batch, samples in get_batches("test", "measure").items():
             samples=samples,
             measure=config["measure"],
             instances=get_instances(),
-            threshold=config["predict"]["threshold"],
             truth=False,
         script:
             "../scripts/measure.py"
@@ -86,7 +85,6 @@ for split in SPLITS:
                 samples=samples,
                 measure=config["measure"],
                 instances=get_instances(),
-                threshold=config["predict"]["threshold"],
                 truth=True,
                 iou_threshold=config["evaluate"]["iou_threshold"],
             script:

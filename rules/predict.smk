@@ -174,7 +174,7 @@ rule measure_chunk:
     threads: 1
     params:
         measure=config["measure"],
-        threshold=config["predict"]["threshold"],
+        seed_threshold=get_instances()["seed_threshold"],
         max_image_pixels=config["data"]["max_image_pixels"],
     script:
         "../scripts/measure_chunk.py"

@@ -18,7 +18,7 @@ def main(logger):
     rows = []
     for image_path, labels_path in zip(snakemake.input.images, snakemake.input.labels, strict=True):
         sample = Path(image_path).stem
-        target = training_target(read_png(labels_path), params.instances["method"], params.instances["margin_px"])
+        target = training_target(read_png(labels_path), **params.target)
         patches = sheet_patches(read_png(image_path), target, sample, params.window, params.stride, spec, params.seed)
         for row, image, mask in patches:
             stem = f"{sample}__y{row['window_y']}_x{row['window_x']}_c{row['copy']}"

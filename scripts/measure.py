@@ -29,7 +29,6 @@ def start(logger):
     params, inputs, output = snakemake.params, snakemake.input, snakemake.output
     spec = MeasureSpec(**params.measure)
     learned = params.instances["method"] == "learned"
-    threshold = 255 * params.threshold
 
     def measure(index):
         sample = params.samples[index]
@@ -40,8 +39,8 @@ def start(logger):
         if params.truth and learned:  # the true instances are the leaves a learned split aims at
             components = drop_small(mask, minimum_area(spec, scale))
         else:
-            interior = read_png(inputs.interior[index]) >= threshold if learned else None
-            components = label_leaves(mask > 0, spec, scale, interior)
+            interior = read_png(inputs.interior[index]) if learned else None
+            components = label_leaves(mask > 0, spec, scale, interior, params.instances["seed_threshold"])
         traits = measure_leaves(components, scale, read_png(inputs.images[index]))
         traits = with_scale_source(traits, record["source"])
         if params.truth:

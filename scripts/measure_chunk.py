@@ -20,9 +20,9 @@ def main(logger):
     for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
-        interior = read_png(interior_path) >= 255 * params.threshold if interior_path.exists() else None
+        interior = read_png(interior_path) if interior_path.exists() else None
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
-        labels = label_leaves(mask, MeasureSpec(**params.measure), scale, interior)
+        labels = label_leaves(mask, MeasureSpec(**params.measure), scale, interior, params.seed_threshold)
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))

@@ -33,14 +33,14 @@ def test_split_gives_each_touching_leaf_its_pixels_and_keeps_unseeded_parts():
     labels = _touching_ellipses()
     leaf = labels > 0
     assert label_leaves(leaf, MeasureSpec(min_area_px=10), None).max() == 1  # components merge them
-    interior = interior_target(labels, 1) == LEAF_INTERIOR
-    split = split_leaves(leaf, interior, min_seed_px=5)
+    interior = np.where(interior_target(labels, 1) == LEAF_INTERIOR, 230, 20).astype(np.uint8)  # a probability
+    split = split_leaves(leaf, interior, 0.5, min_seed_px=5)
     iou = instance_iou(split, labels)
     assert split.max() == 2 and (np.sort(iou.max(axis=0)) > 0.97).all()
     speck = leaf.copy()
     speck[2:4, 2:4] = True  # a leaf too thin for an interior: one leaf of its own, not dropped
-    assert split_leaves(speck, interior, min_seed_px=5).max() == 3
-    assert (split_leaves(leaf, interior, min_seed_px=10_000) > 0).sum() == leaf.sum()  # no seed: one leaf
+    assert split_leaves(speck, interior, 0.5, min_seed_px=5).max() == 3
+    assert (split_leaves(leaf, interior, 0.5, min_seed_px=10_000) > 0).sum() == leaf.sum()  # no seed: one leaf
 
 
 def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_interiors():
@@ -55,10 +55,10 @@ def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_i
     for index in range(TEST_INDEX_OFFSET, TEST_INDEX_OFFSET + 12):
         sheet = generate_sheet(0, index, 512, 352)
         small = interior_target(resize_labels(sheet.labels, (256, 256)), 1) == LEAF_INTERIOR
-        interior = cv2.resize(small.astype(np.float32), (352, 512), interpolation=cv2.INTER_LINEAR) >= 0.5
+        interior = cv2.resize(255 * small.astype(np.uint8), (352, 512), interpolation=cv2.INTER_LINEAR)
         for method, found in (
             ("components", label_leaves(sheet.labels > 0, MeasureSpec(), sheet.px_per_mm)),
-            ("learned", label_leaves(sheet.labels > 0, MeasureSpec(), sheet.px_per_mm, interior)),
+            ("learned", label_leaves(sheet.labels > 0, MeasureSpec(), sheet.px_per_mm, interior, 0.5)),
         ):
             totals[method] += len(match_leaves(instance_iou(found, sheet.labels), 0.5))
         totals["leaves"] += int(sheet.labels.max())

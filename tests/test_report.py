@@ -70,14 +70,14 @@ def test_headline_is_rounded_and_marks_ours_against_the_study():
     ensemble, seeds = table.loc["Seed ensemble (2 seeds)"], table.loc["One seed, mean \u00b1 std over 2"]
     assert ensemble["Test sheets"] == "24" and ensemble["Intact leaves matched"] == "31"
     assert ensemble["Leaf IoU, mean over sheets"] == f"0.871 {BETTER}"
-    assert ensemble["Sheets with an intact leaf found (share)"] == f"0.9 {WORSE}"
+    assert ensemble["Sheets with an intact leaf found (share)"] == f"0.900 {WORSE}"  # 3 significant digits
     assert ensemble["Length error (%)"] == f"4.61 {WORSE}"  # lower is better
-    assert seeds["Leaf IoU, mean over sheets"] == f"0.86 \u00b1 0.01 {BETTER}"
-    assert seeds["Length error (%)"] == f"4.5 \u00b1 0.7 {BETTER}"
+    assert seeds["Leaf IoU, mean over sheets"] == f"0.860 \u00b1 0.014 {BETTER}"
+    assert seeds["Length error (%)"] == f"4.50 \u00b1 0.71 {BETTER}"
     assert seeds["Test sheets"] == "24"
     study = table.loc["The study (74 test sheets)"]  # its two rows in one, never marked
-    assert (study["Leaf IoU, mean over sheets"], study["Length error (%)"]) == ("0.552", "4.6")
-    assert table.loc["Seed 1", "Leaf IoU, mean over sheets"] == "0.87"
+    assert (study["Leaf IoU, mean over sheets"], study["Length error (%)"]) == ("0.552", "4.60")
+    assert table.loc["Seed 1", "Leaf IoU, mean over sheets"] == "0.870"
     assert study["Intact-leaf F1"] == ""
 
 

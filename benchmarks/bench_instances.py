@@ -1,0 +1,88 @@
+"""How learned leaf instances split touching leaves, per seed threshold, on sheets the demo never uses.
+
+Needs a finished demo run (its models under results/models/seed*/, instances
+learned). The seed ensemble predicts held-out generated sheets (generator indices
+from 2,000,000: neither the demo's training nor its test sheets) exactly as
+predict_sheet does; each sheet's leaf mask is then split at several thresholds of
+the interior probability (instances.seed_threshold), and by connected components
+for comparison. Printed: true leaves and true intact leaves matched one-to-one at
+IoU >= 0.5, and the mean relative length error of the matched intact leaves.
+
+Run: .venv/bin/python benchmarks/bench_instances.py [n_sheets]
+"""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from herbarium_leaves.config import load_schema, validate_config
+from herbarium_leaves.inference import InferenceSpec, ensemble_probability
+from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves
+from herbarium_leaves.metrics import instance_iou, match_leaves
+from herbarium_leaves.model import load_model
+from herbarium_leaves.resize import ResizeSpec
+from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
+
+ROOT = Path(__file__).resolve().parents[1]
+HELD_OUT = 2 * TEST_INDEX_OFFSET
+SEED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 24
+    config = validate_config(
+        yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(ROOT / "schemas/config.schema.yaml")
+    )
+    device = torch.device("cpu")
+    folders = [ROOT / "results" / "models" / f"seed{seed}" for seed in config["seeds"]]
+    models = [load_model(folder / "model.pt", folder / "config.json") for folder in folders]
+    predict = config["predict"]
+    spec = InferenceSpec(
+        window=config["patch"]["size"],
+        **{key: predict[key] for key in ("overlap", "batch_size", "blend", "pad", "threshold", "bf16")},
+    )
+    resize, measure, synthetic = (
+        ResizeSpec(**config["resize"]),
+        MeasureSpec(**config["measure"]),
+        config["data"]["synthetic"],
+    )
+    methods = ["components", *(f"seeds >= {t}" for t in SEED_THRESHOLDS)]
+    totals = {method: {"leaves": 0, "intact": 0, "errors": []} for method in methods}
+    n_leaves = n_intact = 0
+    for index in range(HELD_OUT, HELD_OUT + count):
+        sheet = generate_sheet(synthetic["seed"], index, synthetic["height_px"], synthetic["width_px"])
+        probability = ensemble_probability(models, sheet.image, resize, spec, device)
+        if probability.ndim != 3:
+            raise SystemExit("the demo's models have no interior output: run the demo with instances.method learned")
+        leaf, interior = probability[..., 0] >= 255 * spec.threshold, probability[..., 1]
+        truth = sheet.leaves.set_index("leaf_id")
+        intact_ids = set(truth.index[truth["intact"]])
+        n_leaves, n_intact = n_leaves + len(truth), n_intact + len(intact_ids)
+        for method in methods:
+            if method == "components":
+                labels = label_leaves(leaf, measure, sheet.px_per_mm)
+            else:
+                labels = label_leaves(leaf, measure, sheet.px_per_mm, interior, float(method.split(">= ")[1]))
+            matches = match_leaves(instance_iou(labels, sheet.labels), 0.5)
+            traits = measure_leaves(labels, sheet.px_per_mm).set_index("leaf_id")
+            total = totals[method]
+            total["leaves"] += len(matches)
+            for predicted, true, _ in matches:
+                if true + 1 in intact_ids:
+                    total["intact"] += 1
+                    measured = traits.loc[predicted + 1, "length_mm"]
+                    total["errors"].append(abs(measured / truth.loc[true + 1, "length_mm"] - 1))
+    print(f"{count} held-out sheets: {n_leaves} true leaves, {n_intact} intact")
+    for method, total in totals.items():
+        error = 100 * np.mean(total["errors"])
+        print(
+            f"  {method:14s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
+            f"{total['intact']:3d} ({total['intact'] / n_intact:.2f})   length error {error:.1f} %"
+        )
+
+
+if __name__ == "__main__":
+    main()
