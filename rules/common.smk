@@ -70,7 +70,7 @@ def get_instances():
 
 
 def get_training_target():
-    """What the network learns from the labels (instances.training_target): method and margin only."""
+    """What the network learns from the labels, and how the truth is measured: method and margin only."""
     instances = get_instances()
     return {"method": instances["method"], "margin_px": instances["margin_px"]}
 

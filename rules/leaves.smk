@@ -84,7 +84,7 @@ for split in SPLITS:
                 batch=batch,
                 samples=samples,
                 measure=config["measure"],
-                instances=get_instances(),
+                instances=get_training_target(),
                 truth=True,
                 iou_threshold=config["evaluate"]["iou_threshold"],
             script:

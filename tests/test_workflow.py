@@ -292,6 +292,17 @@ def test_changing_the_overlap_reruns_inference_not_training(demo_run):
     assert {"train", "augment", "train_svm", "measure_truth"}.isdisjoint(jobs)
 
 
+def test_changing_the_seed_threshold_remeasures_without_inference_or_training(demo_run):
+    jobs = planned_jobs(demo_run, {**TINY, "instances": {"seed_threshold": 0.6}})
+    assert jobs["measure"] == 3  # each model's leaves; the truth and the SVM stay
+    assert {"train", "augment", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
+
+
+def test_changing_the_instance_method_retrains(demo_run):
+    jobs = planned_jobs(demo_run, {**TINY, "instances": {"method": "components"}})
+    assert jobs["augment"] == 2 and jobs["train"] == 2 and jobs["predict_sheet"] == 2
+
+
 def test_snakemake_report_builds_with_captions(demo_run):
     result = snakemake(demo_run, TINY, "--report", str(demo_run / "report.zip"))
     assert result.returncode == 0, result.stderr[-2000:]
