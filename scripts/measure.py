@@ -36,10 +36,12 @@ def start(logger):
         record = json.loads(Path(inputs.scales[index]).read_text(encoding="utf-8"))
         scale = record["px_per_mm"]
         mask = read_png(inputs.masks[index])
-        if params.truth and learned:  # the true instances are the leaves a learned split aims at
+        if not learned:
+            components = label_leaves(mask > 0, spec, scale)
+        elif params.truth:  # the true instances are the leaves a learned split aims at
             components = drop_small(mask, minimum_area(spec, scale))
         else:
-            interior = read_png(inputs.interior[index]) if learned else None
+            interior = read_png(inputs.interior[index])
             components = label_leaves(mask > 0, spec, scale, interior, params.instances["seed_threshold"])
         traits = measure_leaves(components, scale, read_png(inputs.images[index]))
         traits = with_scale_source(traits, record["source"])
