@@ -13,7 +13,6 @@ import scipy.ndimage
 import skimage.measure
 import skimage.segmentation
 
-METHODS = ("learned", "components")
 BACKGROUND, LEAF_EDGE, LEAF_INTERIOR = 0, 1, 2
 
 

@@ -100,10 +100,9 @@ def label_leaves(
         region = scipy.ndimage.binary_fill_holes(region)
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
-        labels = split_leaves(region, interior, seed_threshold, max(1, round(min_area / 4)))
-    else:
-        labels = skimage.measure.label(region, connectivity=2)
-    if interior is None and spec.split_touching and labels.max():
+        return drop_small(split_leaves(region, interior, seed_threshold, max(1, round(min_area / 4))), min_area)
+    labels = skimage.measure.label(region, connectivity=2)
+    if spec.split_touching and labels.max():
         distance = scipy.ndimage.distance_transform_edt(region)
         min_distance = max(1, round(spec.split_min_distance_mm * px_per_mm)) if px_per_mm else 5
         peaks = skimage.feature.peak_local_max(distance, min_distance=min_distance, labels=labels, exclude_border=False)
@@ -153,7 +152,6 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
     pale_fraction (NaN without the RGB `image`) follows pale_fraction.
     """
     height, width = labels.shape
-    grey = image.astype(np.float32).mean(axis=2) if image is not None else None
     rows = []
     for region in skimage.measure.regionprops(labels):
         length, breadth = feret_length_width(region.image)
@@ -173,7 +171,9 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
                 "circularity": 4 * np.pi * region.area / perimeter**2 if perimeter else np.nan,
                 "hole_fraction": 1.0 - region.area / region.area_filled,
                 "touches_edge": float(y0 == 0 or x0 == 0 or y1 == height or x1 == width),
-                "pale_fraction": np.nan if grey is None else pale_fraction(region.image, grey[y0:y1, x0:x1]),
+                "pale_fraction": np.nan
+                if image is None
+                else pale_fraction(region.image, image[y0:y1, x0:x1].mean(axis=2, dtype=np.float32)),
                 "centroid_x_px": float(region.centroid[1]),
                 "centroid_y_px": float(region.centroid[0]),
                 "bbox_x0_px": x0,

@@ -20,3 +20,10 @@ def mean_probability(probabilities: Sequence[np.ndarray]) -> np.ndarray:
     for probability in probabilities:
         total += probability
     return np.clip(np.rint(total / len(probabilities)), 0, 255).astype(np.uint8)
+
+
+def leaf_and_interior(probability: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """A model's uint8 probability split into leaf and leaf interior (None for a leaf-only model's 2-D map)."""
+    if probability.ndim == 2:
+        return probability, None
+    return probability[..., 0], probability[..., 1]

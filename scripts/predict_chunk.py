@@ -10,7 +10,7 @@ import pandas as pd
 
 from herbarium_leaves.inference import InferenceSpec, ensemble_probability
 from herbarium_leaves.model import load_model
-from herbarium_leaves.probability import mask_from_probability
+from herbarium_leaves.probability import leaf_and_interior, mask_from_probability
 from herbarium_leaves.reproducibility import configure_torch
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
@@ -37,8 +37,8 @@ def main(logger):
             rows.append({"sample": sample, "source": path, "status": str(error)})
             continue
         probability = ensemble_probability(models, sheet, resize, spec, device)
-        if probability.ndim == 3:  # leaf and leaf interior (instances: learned)
-            probability, interior = probability[..., 0], probability[..., 1]
+        probability, interior = leaf_and_interior(probability)
+        if interior is not None:  # instances: learned
             write_png(folder / "interior" / f"{sample}.png", interior)
         write_png(folder / "probability" / f"{sample}.png", probability)
         write_png(folder / "masks" / f"{sample}.png", mask_from_probability(probability, spec.threshold))

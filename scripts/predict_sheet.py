@@ -2,7 +2,7 @@
 
 from herbarium_leaves.inference import InferenceSpec, predict_sheet
 from herbarium_leaves.model import load_model
-from herbarium_leaves.probability import mask_from_probability
+from herbarium_leaves.probability import leaf_and_interior, mask_from_probability
 from herbarium_leaves.reproducibility import configure_torch
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_batch
@@ -19,8 +19,8 @@ def start(logger):
 
     def predict(index):
         probability = predict_sheet(model, read_png(inputs.images[index]), resize, spec, device)
-        if probability.ndim == 3:  # leaf and leaf interior (instances: learned)
-            probability, interior = probability[..., 0], probability[..., 1]
+        probability, interior = leaf_and_interior(probability)
+        if interior is not None:  # instances: learned
             write_png(output.interior[index], interior)
         mask = mask_from_probability(probability, spec.threshold)
         write_png(output.probabilities[index], probability)
