@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 import pandas as pd
-import skimage.draw
+
+from herbarium_leaves.sheet_styles import COLORCHECKER_24, CONTROL_STRIP, GREY_SCALE, STYLES, SheetStyle
 
 PAPER_HEIGHT_MM = 420.0
 TEST_INDEX_OFFSET = 1_000_000
@@ -33,6 +34,8 @@ _PROFILE_EXPONENTS = {
     "obovate": (0.85, 0.45),
     "lobed": (0.6, 0.6),
     "serrated": (0.55, 0.7),
+    "linear": (0.12, 0.55),  # grass blades: parallel sides, a long tapering tip
+    "needle": (0.04, 0.06),  # nearly parallel-sided, blunt
 }
 # Width as a fraction of length; at most 0.7 so the longest Feret diameter is the midrib.
 _WIDTH_RATIO = {
@@ -42,12 +45,14 @@ _WIDTH_RATIO = {
     "obovate": (0.38, 0.55),
     "lobed": (0.5, 0.7),
     "serrated": (0.3, 0.5),
+    "linear": (0.02, 0.06),
+    "needle": (0.07, 0.12),
 }
 _SHAPE_WEIGHTS = np.array([0.22, 0.2, 0.16, 0.14, 0.12, 0.16])
 # Pressed-leaf colours (RGB): brown, dark brown, olive, dull green, and (rarely) bright green.
 _LEAF_PALETTE = np.array([[122, 88, 52], [84, 62, 42], [112, 108, 58], [86, 108, 64], [66, 148, 56]], dtype=np.float32)
 _LEAF_PALETTE_WEIGHTS = np.array([0.3, 0.18, 0.24, 0.23, 0.05])
-_INK_COLOURS = np.array([[30, 30, 35], [25, 40, 110], [150, 35, 40], [95, 45, 120]], dtype=np.float32)
+_INK_COLOURS = np.array([[30, 30, 35], [25, 40, 110], [150, 35, 40], [95, 45, 120], [30, 110, 55]], dtype=np.float32)
 _CHART_COLOURS = np.array(
     [
         [40, 40, 40],
@@ -82,6 +87,7 @@ class SyntheticSheet:
     leaves: pd.DataFrame
     px_per_mm: float
     ruler: str | None = None  # the style of the ruler drawn (RULER_STYLES), None when the sheet has none
+    plant: str = "broadleaf"  # the plant type drawn (sheet_styles.PLANT_TYPES)
 
 
 @dataclass
@@ -99,13 +105,15 @@ class _Leaf:
     erasers: list[np.ndarray] = field(default_factory=list)  # polygons cut out of the blade
 
 
-def leaf_outline(shape: str, length_px: float, width_px: float, rng: np.random.Generator) -> np.ndarray:
-    """Return a closed leaf outline (N, 2) in the leaf frame, in px.
+def leaf_outline(
+    shape: str, length_px: float, width_px: float, rng: np.random.Generator, samples: int = 241
+) -> np.ndarray:
+    """Return a closed leaf outline (2 * samples - 2 points) in the leaf frame, in px.
 
     The base is at (0, 0), the tip at (length_px, 0) and the midrib on y = 0; the
     outline's extent is exactly length_px along the midrib and width_px across it.
     """
-    t = np.linspace(0.0, 1.0, 241)
+    t = np.linspace(0.0, 1.0, samples)
     a, b = (e * rng.uniform(0.85, 1.15) for e in _PROFILE_EXPONENTS[shape])
     profile = t**a * (1.0 - t) ** b
     profile /= profile.max()
@@ -126,11 +134,44 @@ def leaf_outline(shape: str, length_px: float, width_px: float, rng: np.random.G
 
 
 def rasterize_polygon(polygon: np.ndarray, shape: tuple[int, int], origin: np.ndarray | None = None) -> np.ndarray:
-    """Return a uint8 mask of `shape` with 1 where a pixel centre lies inside `polygon` (x, y px)."""
-    mask = np.zeros(shape, np.uint8)
+    """Return a uint8 mask of `shape` with 1 where a pixel centre lies inside or on `polygon` (x, y px).
+
+    The same pixels as `skimage.draw.polygon`: its crossing test (O'Rourke's, a pixel
+    on an edge or vertex counts) with the same float64 arithmetic, evaluated only for
+    the edges that straddle each row, all columns at once, which is many times faster
+    on the generator's many-vertex outlines.
+    """
+    height, width = shape
     local = polygon - (np.zeros(2) if origin is None else origin)
-    rows, cols = skimage.draw.polygon(local[:, 1], local[:, 0], shape)
-    mask[rows, cols] = 1
+    xi, yi = local[:, 0], local[:, 1]
+    xj, yj = np.concatenate([xi[-1:], xi[:-1]]), np.concatenate([yi[-1:], yi[:-1]])  # edge i: vertex i - 1 to i
+    mask = np.zeros(shape, np.uint8)
+    first, last = max(0, int(np.floor(yi.min()))), min(height - 1, int(np.ceil(yi.max())))
+    left, right = max(0, int(np.floor(xi.min()))), min(width - 1, int(np.ceil(xi.max())))
+    if last < first or right < left:
+        return mask
+    columns = np.arange(left, right + 1, dtype=np.float64)
+    block = max(1, 2_000_000 // (len(columns) * 8))  # rows per step: bounds the temporaries at scan size
+    for top in range(first, last + 1, block):
+        rows = np.arange(top, min(top + block, last + 1), dtype=np.float64)
+        below_i, below_j = yi[None, :] - rows[:, None], yj[None, :] - rows[:, None]
+        odd = np.zeros((len(rows), len(columns)), bool)
+        for straddles, side in (((below_i > 0) != (below_j > 0), 1.0), ((below_i < 0) != (below_j < 0), -1.0)):
+            row, edge = np.nonzero(straddles)
+            if not len(row):
+                continue
+            y0, y1 = below_i[row, edge][:, None], below_j[row, edge][:, None]
+            x0, x1 = xi[edge][:, None] - columns, xj[edge][:, None] - columns
+            crosses = side * ((x0 * y1 - x1 * y0) / (y1 - y0)) > 0
+            starts = np.flatnonzero(np.concatenate([[True], row[1:] != row[:-1]]))
+            odd[row[starts]] |= np.add.reduceat(crosses, starts, axis=0) % 2 == 1
+        mask[top : top + len(rows), left : right + 1] = odd
+    # A pixel centre within 1e-12 px of a vertex counts as well.
+    near = np.round(local)
+    on_vertex = (np.abs(local - near) < 1e-12).all(axis=1)
+    for x, y in near[on_vertex].astype(int):
+        if 0 <= y < height and 0 <= x < width:
+            mask[y, x] = 1
     return mask
 
 
@@ -159,11 +200,45 @@ def _jagged_blob(centre: np.ndarray, radius: float, rng: np.random.Generator, ro
     return centre + np.stack([np.cos(angles) * radii, np.sin(angles) * radii], axis=1)
 
 
-def _make_leaf(rng: np.random.Generator, base: np.ndarray, angle: float, px_per_mm: float, damage_rate: float) -> _Leaf:
-    shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
-    length = float(np.exp(rng.uniform(np.log(35.0), np.log(110.0))) * px_per_mm)
+@dataclass(frozen=True)
+class _LeafKind:
+    """The blades of one plant type: shapes and their weights, and the length range in mm."""
+
+    shapes: tuple[str, ...]
+    weights: tuple[float, ...]
+    length_mm: tuple[float, float]
+
+
+_LEAF_KINDS = {
+    "leaflet": _LeafKind(("elliptic", "ovate", "lanceolate", "obovate", "serrated"), (3, 3, 2, 1, 1), (12.0, 40.0)),
+    "dense": _LeafKind(("elliptic", "ovate", "obovate", "lanceolate"), (3, 3, 2, 2), (6.0, 22.0)),
+    "grass": _LeafKind(("linear",), (1,), (60.0, 220.0)),
+    "needles": _LeafKind(("needle",), (1,), (8.0, 30.0)),
+}
+
+
+def _make_leaf(
+    rng: np.random.Generator,
+    base: np.ndarray,
+    angle: float,
+    px_per_mm: float,
+    damage_rate: float,
+    kind: _LeafKind | None = None,
+) -> _Leaf:
+    """A leaf blade at `base`, pointing at `angle`: a broad leaf of the demo, or a blade of `kind`."""
+    if kind is None:
+        shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
+        low, high = 35.0, 110.0
+    else:
+        weights = np.array(kind.weights, float)
+        shape = kind.shapes[int(rng.choice(len(kind.shapes), p=weights / weights.sum()))]
+        low, high = kind.length_mm
+    length = float(np.exp(rng.uniform(np.log(low), np.log(high))) * px_per_mm)
     width = float(length * rng.uniform(*_WIDTH_RATIO[shape]))
-    local = leaf_outline(shape, length, width, rng)
+    if kind is not None:
+        width = max(width, 2.0)  # a blade under 2 px wide has no measurable outline at the sheet's resolution
+    # Small blades need fewer outline points: about one per px of length.
+    local = leaf_outline(shape, length, width, rng, 241 if kind is None else int(np.clip(length, 25, 241)))
     colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
     colour = np.clip(colour * rng.uniform(0.85, 1.15) + rng.normal(0, 6, 3), 20, 235)
     leaf = _Leaf(_to_sheet(local, base, angle), None, base, angle, shape, length, width, colour)
@@ -225,9 +300,10 @@ class _SheetPainter:
         self.image = np.zeros((height, width, 3), np.float32)
         self.cover = np.zeros((height, width), bool)
 
-    def paper(self, paper_box: tuple[int, int, int, int]) -> np.ndarray:
+    def paper(self, paper_box: tuple[int, int, int, int], papers: tuple[tuple[int, int, int], ...]) -> np.ndarray:
         rng = self.rng
-        tone = np.array([236, 228, 208], np.float32) * rng.uniform(0.95, 1.02) + rng.normal(0, 2, 3)
+        paper = papers[int(rng.integers(len(papers)))] if len(papers) > 1 else papers[0]
+        tone = np.array(paper, np.float32) * rng.uniform(0.95, 1.02) + rng.normal(0, 2, 3)
         border = rng.uniform(8, 28)
         self.image[:] = border + rng.normal(0, 2.0, (self.height, self.width, 1)).astype(np.float32)
         y0, y1, x0, x1 = paper_box
@@ -239,6 +315,21 @@ class _SheetPainter:
         pts = np.round(points * 16).astype(np.int32)
         cv2.polylines(
             self.image, [pts], False, tuple(float(c) for c in colour), max(1, round(thickness)), cv2.LINE_AA, shift=4
+        )
+
+    def ellipse(self, centre: np.ndarray, axes: tuple[float, float], angle: float, colour: np.ndarray) -> None:
+        """A filled, anti-aliased ellipse (`axes` are semi-axes in px, `angle` in radians)."""
+        cv2.ellipse(
+            self.image,
+            (round(centre[0] * 16), round(centre[1] * 16)),
+            (max(1, round(axes[0] * 16)), max(1, round(axes[1] * 16))),
+            float(np.degrees(angle)),
+            0,
+            360,
+            tuple(float(c) for c in colour),
+            -1,
+            cv2.LINE_AA,
+            shift=4,
         )
 
     def rectangle(self, corners: np.ndarray, colour: np.ndarray, alpha: float, covers: bool) -> None:
@@ -281,32 +372,48 @@ def _words(rng: np.random.Generator, n: int) -> str:
     )
 
 
-def _place_items(rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float) -> list[tuple[str, np.ndarray]]:
-    """Choose non-overlapping rectangles (sheet px) for labels, ruler, barcode, chart, stamps and capsule."""
+_CHART_SIZES_MM = {"strip": ((85, 120), (14, 20)), "control": ((120, 190), (22, 32)), "checker": ((60, 90), (40, 60))}
+
+
+def _place_items(
+    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, style: SheetStyle
+) -> list[tuple[str, np.ndarray]]:
+    """Choose non-overlapping rectangles (sheet px) for labels, ruler, barcode, chart, stamps, capsule and packet."""
     y0, y1, x0, x1 = paper
     wanted = [("label", rng.uniform(95, 130), rng.uniform(55, 80), "bottom_right")]
     if rng.random() < 0.6:
-        wanted.append(("slip", rng.uniform(60, 90), rng.uniform(20, 32), "any"))
+        slip_w, slip_h = rng.uniform(60, 90), rng.uniform(20, 32)
+        coloured = style.coloured_labels > 0 and rng.random() < style.coloured_labels
+        kind = f"slip:{int(rng.integers(len(style.slip_papers)))}" if coloured else "slip"
+        wanted.append((kind, slip_w, slip_h, "any"))
     if rng.random() < 0.85:
         vertical = rng.random() < 0.35
-        style = RULER_STYLES[int(rng.choice(len(RULER_STYLES), p=_RULER_STYLE_WEIGHTS))]
+        ruler = RULER_STYLES[int(rng.choice(len(RULER_STYLES), p=_RULER_STYLE_WEIGHTS))]
         length, breadth = rng.uniform(110, 180), rng.uniform(12, 18)
         inside = rng.random() < 0.3  # on the paper among the plant, not at its edge
         wanted.append(
             (
-                f"ruler:{style}",
+                f"ruler:{ruler}",
                 *((breadth, length) if vertical else (length, breadth)),
                 "any" if inside else "left" if vertical else "bottom",
             )
         )
     wanted.append(("barcode", rng.uniform(40, 55), rng.uniform(14, 20), "top"))
     if rng.random() < 0.7:
-        wanted.append(("chart", rng.uniform(85, 120), rng.uniform(14, 20), "any"))
+        layout = style.charts[int(rng.integers(len(style.charts)))] if len(style.charts) > 1 else style.charts[0]
+        (w_low, w_high), (h_low, h_high) = _CHART_SIZES_MM[layout]
+        wanted.append((f"chart:{layout}", rng.uniform(w_low, w_high), rng.uniform(h_low, h_high), "any"))
     if rng.random() < 0.3:
         wanted.append(("capsule", rng.uniform(50, 80), rng.uniform(40, 60), "top"))
     for _ in range(int(rng.integers(1, 3))):
         size = rng.uniform(18, 32)
         wanted.append(("stamp", size, size * rng.choice([1.0, 0.6]), "any"))
+    if style.coloured_labels > 0 and rng.random() < style.coloured_labels:
+        wanted.append(("type_label", rng.uniform(40, 60), rng.uniform(14, 20), "any"))
+    if style.packet > 0 and rng.random() < style.packet:
+        wanted.append(
+            (f"packet:{'kraft' if rng.random() < 0.5 else 'white'}", rng.uniform(45, 80), rng.uniform(35, 60), "any")
+        )
     placed: list[tuple[str, np.ndarray]] = []
     margin = 6 * mm
     for kind, w_mm, h_mm, where in wanted:
@@ -355,12 +462,22 @@ def _overlaps(a: np.ndarray, b: np.ndarray, gap: float = 4.0) -> bool:
     )
 
 
-def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, paper_tone: np.ndarray) -> None:
+_TYPE_LABEL_PAPERS = np.array([[205, 55, 50], [236, 150, 160], [238, 128, 64]], np.float32)
+_TYPE_WORDS = ("TYPE", "HOLOTYPE", "ISOTYPE", "PARATYPE", "LECTOTYPE")
+_PACKET_TONES = {"kraft": np.array([186, 154, 108], np.float32), "white": np.array([248, 247, 242], np.float32)}
+
+
+def _draw_item(
+    painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, paper_tone: np.ndarray, style: SheetStyle
+) -> None:
     rng = painter.rng
     x, y = rect[0]
     w, h = rect[2] - rect[0]
-    if kind in ("label", "slip", "capsule"):
-        tone = np.clip(paper_tone + rng.normal(8, 6, 3), 0, 255) if kind != "capsule" else paper_tone * 0.97
+    if kind in ("label", "slip", "capsule") or kind.startswith("slip:"):
+        if kind.startswith("slip:"):
+            tone = np.array(style.slip_papers[int(kind.split(":")[1])], np.float32) + rng.normal(0, 4, 3)
+        else:
+            tone = np.clip(paper_tone + rng.normal(8, 6, 3), 0, 255) if kind != "capsule" else paper_tone * 0.97
         painter.rectangle(rect, tone, 1.0, covers=True)
         painter.polyline(np.vstack([rect, rect[:1]]), paper_tone * 0.8, 1)
         if kind == "capsule":
@@ -369,7 +486,7 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
         line_h = rng.uniform(2.5, 3.8) * mm
         ink = _INK_COLOURS[int(rng.integers(0, 2))]
         for row in range(int(h // (line_h * 1.7))):
-            handwritten = kind == "slip" or rng.random() < 0.35
+            handwritten = kind.startswith("slip") or rng.random() < 0.35
             baseline = y + (row + 1) * line_h * 1.7
             painter.text(
                 (x + 3 * mm, baseline),
@@ -391,7 +508,7 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
         painter.text(
             (x + 3 * mm, y + h - 1 * mm), "".join(rng.choice(list("0123456789"), 10)), 2.8 * mm, np.zeros(3), False
         )
-    elif kind == "chart":
+    elif kind == "chart:strip":
         painter.rectangle(rect, np.array([30, 30, 30]), 1.0, covers=True)
         colours = _CHART_COLOURS[rng.permutation(len(_CHART_COLOURS))[: int(rng.integers(6, 12))]]
         if not any((c == _CHART_COLOURS[5]).all() for c in colours):
@@ -399,8 +516,22 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
         patch = (w - 2 * mm) / len(colours)
         for k, colour in enumerate(colours):
             painter.rectangle(_rect(x + mm + k * patch, y + mm, patch * 0.9, h - 2 * mm), colour, 1.0, covers=True)
+    elif kind.startswith("chart:"):
+        _draw_chart(painter, rect, mm, kind.split(":")[1])
+    elif kind == "type_label":
+        tone = _TYPE_LABEL_PAPERS[int(rng.integers(len(_TYPE_LABEL_PAPERS)))] * rng.uniform(0.92, 1.03)
+        painter.rectangle(rect, np.clip(tone, 0, 255), 1.0, covers=True)
+        ink = np.array([245, 245, 240] if tone.mean() < 120 else [25, 25, 30], np.float32)
+        painter.text((x + 2 * mm, y + 0.7 * h), _TYPE_WORDS[int(rng.integers(len(_TYPE_WORDS)))], 0.45 * h, ink, False)
+    elif kind.startswith("packet:"):
+        tone = _PACKET_TONES[kind.split(":")[1]] * rng.uniform(0.92, 1.04) + rng.normal(0, 3, 3)
+        painter.rectangle(rect, np.clip(tone, 0, 255), 1.0, covers=True)
+        edge = tone * 0.78
+        painter.polyline(np.vstack([rect, rect[:1]]), edge, 1)
+        painter.polyline(np.array([rect[0], [x + w / 2, y + rng.uniform(0.3, 0.5) * h], rect[1]]), edge, 1)
+        painter.text((x + 3 * mm, y + 0.8 * h), _words(rng, 2), 3 * mm, _INK_COLOURS[0], True)
     elif kind == "stamp":
-        ink = _INK_COLOURS[int(rng.integers(1, 4))]
+        ink = _INK_COLOURS[int(rng.integers(1, 5 if style.green_stamps else 4))]
         centre = (round(x + w / 2), round(y + h / 2))
         if w == h:
             cv2.circle(
@@ -414,6 +545,29 @@ def _draw_item(painter: _SheetPainter, kind: str, rect: np.ndarray, mm: float, p
         else:
             painter.polyline(np.vstack([rect, rect[:1]]), ink, max(1, 0.6 * mm))
         painter.text((x + 0.15 * w, y + 0.6 * h), _words(rng, 1).upper()[:8], 0.22 * h, ink, False)
+
+
+def _draw_chart(painter: _SheetPainter, rect: np.ndarray, mm: float, layout: str) -> None:
+    """A colour-control strip (saturated patches over a grey scale, on a light card) or a 4 x 6 ColorChecker."""
+    x, y = rect[0]
+    w, h = rect[2] - rect[0]
+    if layout == "control":
+        painter.rectangle(rect, np.array([232, 232, 228]), 1.0, covers=True)
+        for row, colours in enumerate((CONTROL_STRIP, GREY_SCALE)):
+            patch = (w - 2 * mm) / len(colours)
+            top = y + mm + row * (h - 2 * mm) / 2
+            for k, colour in enumerate(colours):
+                painter.rectangle(
+                    _rect(x + mm + k * patch, top, patch, (h - 2 * mm) / 2 - 0.5 * mm), np.array(colour), 1.0, True
+                )
+        return
+    painter.rectangle(rect, np.array([28, 28, 30]), 1.0, covers=True)
+    rows, columns = (4, 6) if w >= h else (6, 4)
+    cell_w, cell_h = (w - mm) / columns, (h - mm) / rows
+    for k, colour in enumerate(COLORCHECKER_24):
+        row, column = (k // 6, k % 6) if w >= h else (k % 6, k // 6)
+        corner = _rect(x + mm + column * cell_w, y + mm + row * cell_h, cell_w - mm, cell_h - mm)
+        painter.rectangle(corner, np.array(colour), 1.0, covers=True)
 
 
 def _draw_ruler(painter: _SheetPainter, rect: np.ndarray, mm: float, style: str) -> None:
@@ -485,18 +639,185 @@ def _grow_stem(
     return np.array(points)
 
 
+_Layout = tuple[list[np.ndarray], list[np.ndarray], list[_Leaf]]  # stems, thin twigs (rachises), leaves
+
+
 def _layout_plant(
-    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, damage_rate: float
-) -> tuple[list[np.ndarray], list[_Leaf]]:
-    """Return stems (polylines) and leaves (with their petioles) of one plant, in sheet px."""
+    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, damage_rate: float, style: SheetStyle
+) -> tuple[str, _Layout]:
+    """One plant of a type the style draws: the type, and its stems, twigs and leaves (with petioles), in sheet px."""
+    types = list(style.plants)
+    if len(types) > 1:
+        weights = np.array([style.plants[name] for name in types], float)
+        plant = types[int(rng.choice(len(types), p=weights / weights.sum()))]
+    else:
+        plant = types[0]
+    layout = {
+        "broadleaf": _layout_broadleaf,
+        "compound": _layout_compound,
+        "dense": _layout_dense,
+        "grass": _layout_grass,
+        "needles": _layout_needles,
+    }[plant]
+    return plant, layout(rng, paper, mm, damage_rate)
+
+
+def _main_stem(
+    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, segment_mm: tuple[float, float]
+) -> tuple[np.ndarray, float]:
+    """The main stem, rising from near the paper's foot, and its segment length in px."""
     y0, y1, x0, x1 = paper
     paper_w, paper_h = x1 - x0, y1 - y0
     near_side = rng.random() < 0.2
     x_frac = rng.choice([rng.uniform(0.08, 0.16), rng.uniform(0.84, 0.92)]) if near_side else rng.uniform(0.25, 0.7)
     start = np.array([x0 + x_frac * paper_w, y1 - rng.uniform(0.04, 0.14) * paper_h])
-    segment = rng.uniform(11, 17) * mm
+    segment = rng.uniform(*segment_mm) * mm
     height = rng.uniform(0.5, 0.85) * paper_h
-    main = _grow_stem(rng, start, -np.pi / 2 + rng.normal(0, 0.15), int(height / segment), segment, paper)
+    return _grow_stem(rng, start, -np.pi / 2 + rng.normal(0, 0.15), int(height / segment), segment, paper), segment
+
+
+def _occupancy(paper: tuple[int, int, int, int]) -> np.ndarray:
+    return np.zeros((paper[1] // _GRID + 2, paper[3] // _GRID + 2), bool)
+
+
+def _side_leaf(
+    rng: np.random.Generator,
+    node: np.ndarray,
+    heading: float,
+    petiole_mm: tuple[float, float],
+    mm: float,
+    damage_rate: float,
+    kind: _LeafKind,
+    occupied: np.ndarray,
+    swing: float = 1.6,
+) -> _Leaf:
+    """A blade of `kind` on a petiole from `node` towards `heading`, swung clear of placed leaves."""
+    direction = np.array([np.cos(heading), np.sin(heading)])
+    base = node + direction * rng.uniform(*petiole_mm) * mm
+    leaf = _make_leaf(rng, base, heading, mm, damage_rate, kind)
+    leaf.petiole = np.array([node, (node + base) / 2, base])
+    return _spread(leaf, node, occupied, rng, swing, coarse_fill=True)
+
+
+def _headings(stem: np.ndarray) -> np.ndarray:
+    steps = np.diff(stem, axis=0)
+    return np.arctan2(steps[:, 1], steps[:, 0])
+
+
+def _layout_compound(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """Pinnate leaves: a rachis every other node, leaflets in pairs along it and one at its end."""
+    main, _ = _main_stem(rng, paper, mm, (12, 20))
+    occupied, twigs, leaves = _occupancy(paper), [], []
+    side = rng.choice([-1, 1])
+    for k in range(1, len(main), 2):
+        heading = _headings(main[: k + 1])[-1] + side * rng.uniform(0.5, 1.1)
+        side = -side
+        rachis = _grow_stem(rng, main[k], heading, int(rng.integers(3, 7)), rng.uniform(10, 20) * mm, paper)
+        if len(rachis) < 2:
+            continue
+        twigs.append(rachis)
+        directions = _headings(rachis)
+        for node in range(1, len(rachis)):
+            for sign in (-1, 1):
+                angle = directions[node - 1] + sign * rng.uniform(0.7, 1.3)
+                leaves.append(
+                    _side_leaf(rng, rachis[node], angle, (1, 3), mm, damage_rate, _LEAF_KINDS["leaflet"], occupied, 0.3)
+                )
+        leaves.append(
+            _side_leaf(rng, rachis[-1], directions[-1], (2, 5), mm, damage_rate, _LEAF_KINDS["leaflet"], occupied, 0.2)
+        )
+    return [main], twigs, leaves
+
+
+def _branches(
+    rng: np.random.Generator, main: np.ndarray, paper, segment: float, count: tuple[int, int]
+) -> list[np.ndarray]:
+    """Side branches forking off the main stem upwards."""
+    branches = []
+    for _ in range(int(rng.integers(*count))):
+        if len(main) < 3:
+            break
+        fork = int(rng.integers(1, len(main) - 1))
+        heading = -np.pi / 2 + rng.choice([-1, 1]) * rng.uniform(0.4, 1.1)
+        branch = _grow_stem(rng, main[fork], heading, int(rng.integers(3, 10)), segment, paper)
+        if len(branch) > 1:
+            branches.append(branch)
+    return branches
+
+
+def _leaves_along(
+    rng: np.random.Generator,
+    stems: list[np.ndarray],
+    mm: float,
+    damage_rate: float,
+    kind: _LeafKind,
+    petiole_mm: tuple[float, float],
+    spread: tuple[float, float],
+    per_node: int,
+    occupied: np.ndarray,
+) -> list[_Leaf]:
+    """Leaves of `kind` at every node of every stem, alternating sides (both sides when per_node is 2)."""
+    leaves = []
+    for stem in stems:
+        side = rng.choice([-1, 1])
+        for node, heading in zip(stem[1:], _headings(stem), strict=True):
+            for _ in range(per_node):
+                angle = heading + side * rng.uniform(*spread)
+                side = -side
+                leaves.append(_side_leaf(rng, node, angle, petiole_mm, mm, damage_rate, kind, occupied, 0.5))
+    return leaves
+
+
+def _layout_dense(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """A twiggy shrub: branches with many small leaves."""
+    main, segment = _main_stem(rng, paper, mm, (6, 10))
+    stems = [main, *_branches(rng, main, paper, segment, (3, 8))]
+    occupied = _occupancy(paper)
+    return (
+        stems,
+        [],
+        _leaves_along(rng, stems, mm, damage_rate, _LEAF_KINDS["dense"], (0.5, 2), (0.5, 1.2), 1, occupied),
+    )
+
+
+def _layout_needles(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """A conifer twig: needles in pairs at every node of the main stem and its side twigs."""
+    main, segment = _main_stem(rng, paper, mm, (4, 7))
+    stems = [main, *_branches(rng, main, paper, segment, (2, 6))]
+    occupied = _occupancy(paper)
+    kind = _LEAF_KINDS["needles"]
+    return stems, [], _leaves_along(rng, stems, mm, damage_rate, kind, (0.2, 0.6), (0.5, 1.1), 2, occupied)
+
+
+def _layout_grass(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """A grass tuft: culms from one base, long narrow blades from the base and from each culm's nodes."""
+    y0, y1, x0, x1 = paper
+    base = np.array([x0 + rng.uniform(0.3, 0.7) * (x1 - x0), y1 - rng.uniform(0.05, 0.15) * (y1 - y0)])
+    occupied, kind = _occupancy(paper), _LEAF_KINDS["grass"]
+    culms, leaves = [], []
+    for _ in range(int(rng.integers(3, 8))):
+        start = base + rng.normal(0, 2.5 * mm, 2)
+        culm = _grow_stem(
+            rng, start, -np.pi / 2 + rng.normal(0, 0.3), int(rng.integers(5, 12)), rng.uniform(18, 28) * mm, paper
+        )
+        if len(culm) < 2:
+            continue
+        culms.append(culm)
+        headings = _headings(culm)
+        for node in rng.choice(
+            np.arange(1, len(culm)), size=min(len(culm) - 1, int(rng.integers(1, 4))), replace=False
+        ):
+            angle = headings[node - 1] + rng.choice([-1, 1]) * rng.uniform(0.15, 0.5)
+            leaves.append(_side_leaf(rng, culm[node], angle, (0.5, 1.5), mm, damage_rate, kind, occupied, 0.3))
+    for _ in range(int(rng.integers(2, 6))):
+        angle = -np.pi / 2 + rng.normal(0, 0.6)
+        leaves.append(_side_leaf(rng, base, angle, (0.5, 2), mm, damage_rate, kind, occupied, 0.3))
+    return culms, [], leaves
+
+
+def _layout_broadleaf(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """The demo's plant: a stem (sometimes forked) with broad leaves on petioles."""
+    main, segment = _main_stem(rng, paper, mm, (11, 17))
     stems = [main]
     if rng.random() < 0.5 and len(main) > 6:
         fork = int(rng.integers(len(main) // 3, 2 * len(main) // 3))
@@ -512,7 +833,7 @@ def _layout_plant(
             )
         )
     leaves = []
-    occupied = np.zeros((y1 // _GRID + 2, x1 // _GRID + 2), bool)
+    occupied = _occupancy(paper)
     for stem in stems:
         side = rng.choice([-1, 1])
         step = 1 if rng.random() < 0.5 else 2
@@ -531,19 +852,22 @@ def _layout_plant(
             leaf = _make_leaf(rng, base, leaf_heading, mm, damage_rate)
             leaf.petiole = np.array([stem[k], stem[k] + leaf_dir * petiole_len / 2 + bend / 2, base])
             leaves.append(_spread(leaf, stem[k], occupied, rng))
-    return stems, leaves
+    return stems, [], leaves
 
 
 _GRID = 4  # px per cell of the coarse map of where leaves already lie
 
 
+def _rotated_points(points: np.ndarray, pivot: np.ndarray, delta: float) -> np.ndarray:
+    c, s = np.cos(delta), np.sin(delta)
+    return (points - pivot) @ np.array([[c, s], [-s, c]]) + pivot
+
+
 def _rotated(leaf: _Leaf, pivot: np.ndarray, delta: float) -> _Leaf:
     """The leaf (blade, flap, damage, petiole) swung by `delta` radians around its stem node."""
-    c, s = np.cos(delta), np.sin(delta)
-    turn = np.array([[c, s], [-s, c]])
 
     def move(points):
-        return None if points is None else (points - pivot) @ turn + pivot
+        return None if points is None else _rotated_points(points, pivot, delta)
 
     return _Leaf(
         move(leaf.outline),
@@ -560,25 +884,40 @@ def _rotated(leaf: _Leaf, pivot: np.ndarray, delta: float) -> _Leaf:
     )
 
 
-def _spread(leaf: _Leaf, pivot: np.ndarray, occupied: np.ndarray, rng: np.random.Generator) -> _Leaf:
-    """As a mounter would, usually swing a leaf on its petiole to where it covers the fewest placed leaves.
+def _spread(
+    leaf: _Leaf,
+    pivot: np.ndarray,
+    occupied: np.ndarray,
+    rng: np.random.Generator,
+    swing: float = 1.6,
+    coarse_fill: bool = False,
+) -> _Leaf:
+    """As a mounter would, usually swing a leaf on its petiole (up to `swing` rad) to cover the fewest placed leaves.
 
     `occupied` (a coarse map of placed leaves) is updated with the chosen placement.
+    `coarse_fill` maps the candidates with OpenCV's polygon fill, faster on many small
+    blades (the demo's broad leaves keep the exact fill, so its sheets stay as they were).
     """
-    candidates = [leaf]
+    deltas = [None]  # the leaf as it grew
     if rng.random() < 0.9:
-        candidates += [_rotated(leaf, pivot, delta) for delta in rng.uniform(-1.6, 1.6, 16)]
+        deltas += list(rng.uniform(-swing, swing, 16))
     near = cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # keep a small gap
-    best, best_overlap, best_cells = leaf, np.inf, None
-    for candidate in candidates:
-        cells = rasterize_polygon(candidate.outline / _GRID, occupied.shape).astype(bool)
+    best, best_overlap, best_cells = None, np.inf, None
+    for delta in deltas:
+        outline = leaf.outline if delta is None else _rotated_points(leaf.outline, pivot, delta)
+        if coarse_fill:
+            cells = np.zeros(occupied.shape, np.uint8)
+            cv2.fillPoly(cells, [np.round(outline / _GRID).astype(np.int32)], 1)
+        else:
+            cells = rasterize_polygon(outline / _GRID, occupied.shape)
+        cells = cells.astype(bool)
         overlap = np.count_nonzero(cells & near)
         if overlap < best_overlap:
-            best, best_overlap, best_cells = candidate, overlap, cells
+            best, best_overlap, best_cells = delta, overlap, cells
         if overlap == 0:
             break
     occupied |= best_cells
-    return best
+    return leaf if best is None else _rotated(leaf, pivot, best)
 
 
 def _leaf_layers(leaf: _Leaf, rng: np.random.Generator, mm: float, height: int, width: int) -> dict:
@@ -630,13 +969,16 @@ def _draw_line(image: np.ndarray, points: list[np.ndarray], colour: tuple, thick
     cv2.polylines(image, [pts], False, colour, thickness, cv2.LINE_AA, shift=4)
 
 
-def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_rate: float = 0.25) -> SyntheticSheet:
-    """Generate sheet `index` of the demo with `seed`: same arguments, same sheet bit for bit.
+def generate_sheet(
+    seed: int, index: int, height_px: int, width_px: int, damage_rate: float = 0.25, style: str = "classic"
+) -> SyntheticSheet:
+    """Generate sheet `index` of `style` (sheet_styles.STYLES) with `seed`: same arguments, same sheet bit for bit.
 
     `damage_rate` scales how often a leaf is folded, torn or insect-eaten.
     Leaf rows give true length and width in mm (the unfolded, undamaged blade),
     `px_per_mm`, and `intact` with the `reason` when it is not.
     """
+    look = STYLES[style]
     rng = np.random.default_rng([seed, index])
     painter = _SheetPainter(rng, height_px, width_px)
     if rng.random() < 0.5:
@@ -646,9 +988,9 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
     else:
         paper = (0, height_px, 0, width_px)
     mm = (paper[1] - paper[0]) / PAPER_HEIGHT_MM
-    paper_tone = painter.paper(paper)
-    items = _place_items(rng, paper, mm)
-    stems, leaves = _layout_plant(rng, paper, mm, damage_rate)
+    paper_tone = painter.paper(paper, look.papers)
+    items = _place_items(rng, paper, mm, look)
+    plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look)
     # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
     leaves = [
         leaf for leaf in leaves if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
@@ -660,6 +1002,9 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
     stem_width = (rng.uniform(1.5, 2.6) if woody else rng.uniform(0.8, 1.5)) * mm
     for stem in stems:
         painter.polyline(stem, stem_colour, stem_width)
+    for twig in twigs:
+        painter.polyline(twig, stem_colour, max(1.0, 0.45 * stem_width))
+    _draw_organs(painter, rng, plant, stems, mm, look)
     for leaf in leaves:
         painter.polyline(leaf.petiole, leaf.colour * 0.85, max(1.0, 0.7 * mm))
 
@@ -691,7 +1036,7 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
             heading=leaves[leaf].angle + np.pi / 2 + rng.normal(0, 0.3),
         )
     for kind, rect in items:
-        _draw_item(painter, kind, rect, mm, paper_tone)
+        _draw_item(painter, kind, rect, mm, paper_tone, look)
 
     leaves_only = labels.copy()
     labels[painter.cover] = 0
@@ -724,11 +1069,15 @@ def generate_sheet(seed: int, index: int, height_px: int, width_px: int, damage_
         )
     labels = new_ids[labels]
 
-    _finish(painter, rng)
+    if look.shadow > 0 and rng.random() < look.shadow:
+        _shadow(painter, rng, (leaves_only > 0) | painter.cover, mm)
+    _finish(painter, rng, look)
     image = np.clip(np.round(painter.image), 0, 255).astype(np.uint8)
+    if look.jpeg is not None:
+        image = _jpeg(image, int(rng.integers(look.jpeg[0], look.jpeg[1] + 1)))
     columns = ["leaf_id", "shape", "intact", "reason", "length_mm", "width_mm", "px_per_mm", "visible_fraction"]
     ruler = next((kind.split(":")[1] for kind, _ in items if kind.startswith("ruler")), None)
-    return SyntheticSheet(image, labels, pd.DataFrame(rows, columns=columns), float(mm), ruler)
+    return SyntheticSheet(image, labels, pd.DataFrame(rows, columns=columns), float(mm), ruler, plant)
 
 
 def _strip(
@@ -753,15 +1102,90 @@ def _strip(
         painter.rectangle(corners, np.array([235, 225, 170]), 0.35, covers=False)
 
 
-def _finish(painter: _SheetPainter, rng: np.random.Generator) -> None:
-    """Uneven scanner lighting, optics blur and sensor noise over the whole sheet."""
+def _finish(painter: _SheetPainter, rng: np.random.Generator, style: SheetStyle) -> None:
+    """Uneven scanner lighting, the scanner's white balance, optics blur and sensor noise over the whole sheet."""
     height, width = painter.height, painter.width
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     xx, yy = xx / width - 0.5, yy / height - 0.5
-    light = 1.0 + rng.uniform(-0.08, 0.08) * xx + rng.uniform(-0.08, 0.08) * yy - rng.uniform(0, 0.12) * (xx**2 + yy**2)
+    slope, vignette = style.light, style.vignette
+    light = (
+        1.0
+        + rng.uniform(-slope, slope) * xx
+        + rng.uniform(-slope, slope) * yy
+        - rng.uniform(0, vignette) * (xx**2 + yy**2)
+    )
     painter.image *= light[..., None]
-    painter.image[:] = cv2.GaussianBlur(painter.image, (0, 0), 0.5)
+    if style.colour_cast > 0:
+        painter.image *= (1.0 + rng.uniform(-style.colour_cast, style.colour_cast, 3)).astype(np.float32)
+    sigma = style.blur[0] if style.blur[0] == style.blur[1] else rng.uniform(*style.blur)
+    painter.image[:] = cv2.GaussianBlur(painter.image, (0, 0), sigma)
     painter.image += rng.normal(0, 1.8, painter.image.shape).astype(np.float32)
+
+
+def _shadow(painter: _SheetPainter, rng: np.random.Generator, raised: np.ndarray, mm: float) -> None:
+    """A soft drop shadow of the raised things (leaves, labels, strips) on the paper around them."""
+    dx, dy = (round(v) for v in rng.uniform(0.3, 1.2, 2) * mm * rng.choice([-1, 1], 2))
+    shifted = np.roll(raised.astype(np.float32), (dy, dx), axis=(0, 1))
+    shade = cv2.GaussianBlur(shifted, (0, 0), rng.uniform(0.6, 1.5) * mm) * (~raised)
+    painter.image *= (1.0 - rng.uniform(0.08, 0.2) * shade)[..., None]
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """The image after a round trip through JPEG at `quality`, as a scanner's or a portal's files are."""
+    ok, encoded = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(encoded, cv2.IMREAD_COLOR)[..., ::-1].copy()
+
+
+_PETALS = np.array([[245, 244, 232], [236, 204, 60], [222, 134, 170], [132, 74, 150], [192, 48, 44]], np.float32)
+_FRUITS = np.array([[120, 24, 32], [34, 28, 34], [208, 112, 34], [112, 72, 42], [96, 132, 52]], np.float32)
+
+
+def _draw_organs(
+    painter: _SheetPainter, rng: np.random.Generator, plant: str, stems: list[np.ndarray], mm: float, style: SheetStyle
+) -> None:
+    """Roots at the stem's foot, flowers (or a grass's spikelets) at the stems' ends, and fruits: none is a leaf."""
+    if style.roots > 0 and rng.random() < style.roots:
+        foot = stems[0][0]
+        for _ in range(int(rng.integers(3, 9))):
+            root = [foot]
+            heading = np.pi / 2 + rng.normal(0, 0.8)
+            for _ in range(int(rng.integers(4, 12))):
+                heading += rng.normal(0, 0.35)
+                root.append(root[-1] + rng.uniform(2, 5) * mm * np.array([np.cos(heading), np.sin(heading)]))
+            painter.polyline(np.array(root), np.array([118, 92, 64]) * rng.uniform(0.8, 1.1), max(1.0, 0.4 * mm))
+    ends = [stem[-1] for stem in stems if len(stem) > 1]
+    if ends and style.flowers > 0 and rng.random() < style.flowers:
+        for end in ends:
+            if plant == "grass":
+                for k in range(int(rng.integers(5, 14))):
+                    centre = end + np.array([rng.normal(0, 1.2), -k * 2.2]) * mm
+                    painter.ellipse(
+                        centre, (2.2 * mm, 0.9 * mm), np.pi / 2 + rng.normal(0, 0.4), np.array([156, 142, 92])
+                    )
+                continue
+            colour = _PETALS[int(rng.integers(len(_PETALS)))] * rng.uniform(0.75, 1.0)
+            size = rng.uniform(3, 9) * mm
+            petals = int(rng.integers(4, 7))
+            for k in range(petals):
+                angle = 2 * np.pi * k / petals + rng.uniform(0, 0.3)
+                centre = end + 0.55 * size * np.array([np.cos(angle), np.sin(angle)])
+                painter.ellipse(centre, (0.55 * size, 0.3 * size), angle, colour)
+            painter.ellipse(end, (0.22 * size, 0.22 * size), 0.0, np.array([190, 150, 50]))
+    nodes = np.vstack(stems)
+    if style.fruits > 0 and rng.random() < style.fruits and len(nodes):
+        colour = _FRUITS[int(rng.integers(len(_FRUITS)))]
+        for node in nodes[rng.choice(len(nodes), size=min(len(nodes), int(rng.integers(2, 9))), replace=False)]:
+            radius = rng.uniform(1.5, 6) * mm
+            centre = node + rng.normal(0, radius, 2)
+            painter.ellipse(
+                centre,
+                (radius, radius * rng.uniform(0.75, 1.0)),
+                rng.uniform(0, np.pi),
+                colour * rng.uniform(0.85, 1.1),
+            )
+            painter.ellipse(
+                centre - 0.35 * radius, (0.25 * radius, 0.2 * radius), 0.0, np.minimum(colour * 1.6 + 40, 255)
+            )
 
 
 def demo_sheets(n_train: int, n_test: int) -> pd.DataFrame:

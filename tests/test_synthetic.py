@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
+import skimage.draw
 
 from herbarium_leaves.measure import feret_length_width
+from herbarium_leaves.sheet_styles import PLANT_TYPES, STYLES
 from herbarium_leaves.synthetic import (
     LEAF_SHAPES,
     TEST_INDEX_OFFSET,
@@ -15,9 +17,10 @@ from herbarium_leaves.synthetic import (
 SIZE = (512, 352)
 
 
-@pytest.fixture(scope="module")
-def sheets():
-    return [generate_sheet(3, index, *SIZE) for index in range(6)]
+@pytest.fixture(scope="module", params=sorted(STYLES))
+def sheets(request):
+    """Six sheets of each style: every property below holds for every look."""
+    return [generate_sheet(3, index, *SIZE, style=request.param) for index in range(6)]
 
 
 def test_same_seed_and_index_give_the_same_sheet_bit_for_bit():
@@ -114,3 +117,42 @@ def test_every_layout_generates_even_when_a_stem_stops_at_the_edge():
     for index in range(60):  # index 5 at this size once grew a one-point stem
         sheet = generate_sheet(0, index, 256, 176)
         assert sheet.labels.shape == (256, 176)
+
+
+def test_polygon_fill_is_scikit_images_pixel_for_pixel():
+    rng = np.random.default_rng(5)
+    for trial in range(600):
+        polygon = rng.uniform(-15, 60, (int(rng.integers(3, 30)), 2))
+        if trial % 3 == 0:
+            polygon = np.round(polygon)  # vertices and edges through pixel centres
+        shape = (int(rng.integers(1, 50)), int(rng.integers(1, 50)))
+        expected = np.zeros(shape, np.uint8)
+        expected[skimage.draw.polygon(polygon[:, 1], polygon[:, 0], shape)] = 1
+        assert np.array_equal(rasterize_polygon(polygon, shape), expected), trial
+
+
+@pytest.mark.parametrize("style", sorted(set(STYLES) - {"classic"}))
+def test_each_style_is_seeded_and_draws_its_own_look(style):
+    first, again = generate_sheet(4, 1, *SIZE, style=style), generate_sheet(4, 1, *SIZE, style=style)
+    assert first.image.tobytes() == again.image.tobytes() and first.leaves.equals(again.leaves)
+    assert not np.array_equal(first.image, generate_sheet(4, 1, *SIZE).image)
+    plants = {generate_sheet(0, index, 256, 176, style=style).plant for index in range(24)}
+    assert plants == set(STYLES[style].plants) and plants <= set(PLANT_TYPES)
+
+
+def test_the_shifted_style_holds_out_papers_charts_and_a_plant_type_from_the_varied_one():
+    varied, shifted = STYLES["varied"], STYLES["shifted"]
+    assert not set(varied.papers) & set(shifted.papers)
+    assert not set(varied.charts) & set(shifted.charts)
+    assert set(shifted.plants) - set(varied.plants)
+    assert shifted.jpeg[1] < varied.jpeg[0]
+
+
+def test_small_leaved_plants_label_every_leaflet_and_needle_as_its_own_leaf():
+    kinds = {}
+    for index in range(24):
+        sheet = generate_sheet(2, index, 256, 176, style="shifted")
+        kinds.setdefault(sheet.plant, []).append(len(sheet.leaves))
+    assert {"compound", "dense", "needles"} <= set(kinds)
+    for plant in ("compound", "dense", "needles"):
+        assert np.median(kinds[plant]) >= 15, (plant, kinds[plant])
