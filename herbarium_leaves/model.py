@@ -100,6 +100,36 @@ def load_encoder_weights(model: torch.nn.Module, path: str | Path) -> None:
         raise InputError(path, f"does not fit encoder {type(model.encoder).__name__}: {first}") from None
 
 
+def load_initial_weights(model: torch.nn.Module, path: str | Path) -> list[str]:
+    """Start `model` from a whole-model state dict (a model.pt of this pipeline: pretraining or another run).
+
+    Every encoder and decoder tensor must fit; segmentation-head tensors of another
+    shape (a model with other outputs) keep their fresh initialisation. Returns the
+    names of the tensors not taken from the file.
+    """
+    state = read_state_dict(path)
+    own = model.state_dict()
+    skipped = [
+        key
+        for key, value in own.items()
+        if key.startswith("segmentation_head.") and key in state and state[key].shape != value.shape
+    ]
+    kept = {key: value for key, value in state.items() if key not in skipped}
+    missing = sorted(set(own) - set(kept) - set(skipped))
+    unexpected = sorted(set(kept) - set(own))
+    wrong = [key for key in kept.keys() & own.keys() if kept[key].shape != own[key].shape]
+    if missing or unexpected or wrong:
+        first = (missing or unexpected or wrong)[0]
+        problem = "lacks" if missing else "has an unknown tensor" if unexpected else "has another shape for"
+        raise InputError(
+            path,
+            f"does not fit this model ({type(model.encoder).__name__} DeepLabV3Plus): it {problem} '{first}' "
+            f"({len(missing) + len(unexpected) + len(wrong)} tensors differ); check model.encoder and decoder_channels",
+        )
+    model.load_state_dict({**own, **kept})
+    return skipped
+
+
 def save_model(model: torch.nn.Module, spec: ModelSpec, model_path: str | Path, config_path: str | Path) -> None:
     """Write the state dict (tensors only) and the JSON that rebuilds the network."""
     with atomic_path(model_path) as temporary:

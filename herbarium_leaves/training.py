@@ -7,7 +7,7 @@ import math
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from herbarium_leaves.ingest import assign_splits
 from herbarium_leaves.instances import LEAF_EDGE, LEAF_INTERIOR
-from herbarium_leaves.model import ModelSpec, build_model, normalize, state_dict_digest
+from herbarium_leaves.model import ModelSpec, build_model, load_initial_weights, normalize, state_dict_digest
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
 
@@ -98,14 +98,23 @@ def make_deterministic(seed: int, device: torch.device) -> dict:
     }
 
 
-def seeded_model(spec: ModelSpec, seed: int, device: torch.device) -> tuple[torch.nn.Module, dict]:
+def seeded_model(
+    spec: ModelSpec, seed: int, device: torch.device, init: str | Path | None = None
+) -> tuple[torch.nn.Module, dict, list[str]]:
     """A seed's untrained model, after seeding every RNG and turning on deterministic algorithms.
 
-    Training and its replay (the verify target) both start here, so a replay starts
-    from the same weights and RNG state. Returns the model and the determinism settings.
+    With `init` (a whole-model state dict, e.g. the seed's pretrained model.pt) the
+    model starts from those weights; the seeded fresh initialisation is drawn first
+    either way, so the RNG state that follows is the same. Training and its replay
+    (the verify target) both start here, so a replay starts from the same weights and
+    RNG state. Returns the model, the determinism settings and the tensors `init` did
+    not provide (see load_initial_weights).
     """
     determinism = make_deterministic(seed, device)
-    return build_model(spec), determinism
+    if init is None:
+        return build_model(spec), determinism, []
+    model = build_model(replace(spec, encoder_weights=None))  # the file provides the encoder too
+    return model, determinism, load_initial_weights(model, init)
 
 
 def _seed_worker(worker_id: int) -> None:

@@ -24,7 +24,7 @@ from herbarium_leaves.ingest import (
 )
 from herbarium_leaves.reproducibility import ReproducibilityError, pin_cpu_numerics
 from herbarium_leaves.sheet_io import InputError
-from herbarium_leaves.synthetic import demo_sheets
+from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, demo_sheets
 
 try:
     config.update(
@@ -78,9 +78,70 @@ def get_training_target():
 def get_model_spec():
     """config `model` with the network's outputs: leaf, and leaf interior when instances are learned."""
     return {
-        **config["model"],
+        **{key: value for key, value in config["model"].items() if key != "init"},
         "classes": 2 if get_instances()["method"] == "learned" else 1,
     }
+
+
+def get_init():
+    """config model.init in words the train script reads: no source, the seed's pretraining, or a file."""
+    init = config["model"]["init"]
+    if init is None:
+        return {"source": None}
+    if init == "pretrain":
+        return {"source": "pretrain"}
+    return {"source": "file", "path": init}
+
+
+def get_init_files(seed):
+    """The weights a seed's training starts from (and the pretraining's provenance), if any."""
+    init = get_init()
+    if init["source"] == "pretrain":
+        folder = f"results/pretrain/models/seed{seed}"
+        return {
+            "init": f"{folder}/model.pt",
+            "init_provenance": f"{folder}/provenance.json",
+        }
+    return {"init": init["path"]} if init["source"] == "file" else {}
+
+
+def get_init_input(wildcards):
+    """Input function: get_init_files of the job's seed."""
+    return get_init_files(wildcards.seed)
+
+
+def get_pretrain_samples():
+    """Names of the generated pretraining sheets."""
+    return [f"pretrain_{index:05d}" for index in range(config["pretrain"]["sheets"])]
+
+
+@cache
+def get_pretrain_batches():
+    """The pretraining sheets in batches of about batch.data sheets, keyed by batch name."""
+    return assign_batches(get_pretrain_samples(), config["batch"]["data"])
+
+
+def get_pretrain_indices(samples):
+    """Generator indices of pretraining sheets (from PRETRAIN_INDEX_OFFSET, apart from the demo's)."""
+    return [PRETRAIN_INDEX_OFFSET + int(sample.split("_")[1]) for sample in samples]
+
+
+def get_pretrain_files(kind, samples=None):
+    """The pretraining sheets' images or labels at the working resolution."""
+    return [
+        f"results/pretrain/resized/{kind}/{sample}.png"
+        for sample in (get_pretrain_samples() if samples is None else samples)
+    ]
+
+
+def get_pretrain_generator():
+    """What the pretraining sheets are generated from (config pretrain, less its epochs)."""
+    return {key: value for key, value in config["pretrain"].items() if key != "epochs"}
+
+
+def get_pretrain_train_spec():
+    """The train settings, with pretrain.epochs."""
+    return {**get_train_spec(), "epochs": config["pretrain"]["epochs"]}
 
 
 def get_interior_files(model, samples, key="interior"):
@@ -98,6 +159,8 @@ ENCODER_WEIGHTS_FILE = (
 )
 if ENCODER_WEIGHTS_FILE:
     check_config_file("model.encoder_weights", ENCODER_WEIGHTS_FILE, "weights file")
+if get_init()["source"] == "file":
+    check_config_file("model.init", get_init()["path"], "weights file")
 if config["dwc"]["occurrence_ids"]:
     check_config_file("dwc.occurrence_ids", config["dwc"]["occurrence_ids"], "file")
 if config["unlabelled"]["scales"]:
@@ -333,6 +396,11 @@ def get_verify_seed():
 def get_verify_file(pattern):
     """A file of the seed the verify target re-trains."""
     return pattern.format(seed=get_verify_seed())
+
+
+def get_verify_init_input(wildcards):
+    """The weights the verified seed's training started from, if any."""
+    return get_init_files(get_verify_seed())
 
 
 def get_verify_host():

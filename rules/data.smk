@@ -32,6 +32,7 @@ if config["data"]["source"] == "synthetic":
                     height_px=config["data"]["synthetic"]["height_px"],
                     width_px=config["data"]["synthetic"]["width_px"],
                     damage_rate=config["data"]["synthetic"]["damage_rate"],
+                    style=config["data"]["synthetic"]["style"],
                     given_scale=config["data"]["synthetic"]["given_scale"],
                 script:
                     "../scripts/synthesize_demo.py"

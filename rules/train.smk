@@ -1,5 +1,6 @@
 rule train:
     input:
+        unpack(get_init_input),
         patches="results/augmented/seed{seed}/patches",
         manifest="results/augmented/seed{seed}/manifest.csv",
         encoder_weights=get_encoder_weights_input,
@@ -21,6 +22,7 @@ rule train:
         model=get_model_spec(),
         instances_note=get_instances()["note"],
         train=get_train_spec(),
+        init=get_init(),
         seed=lambda wildcards: int(wildcards.seed),
         checkpoint_dir=lambda wildcards: f"results/checkpoints/seed{wildcards.seed}",
         reproducibility=config["reproducibility"],
@@ -31,6 +33,7 @@ rule train:
 
 rule verify:
     input:
+        unpack(get_verify_init_input),
         patches=get_verify_file("results/augmented/seed{seed}/patches"),
         manifest=get_verify_file("results/augmented/seed{seed}/manifest.csv"),
         history=get_verify_file("results/models/seed{seed}/history.csv"),

@@ -11,7 +11,7 @@ def start(logger):
     def synthesize(index):
         sample = params.samples[index]
         sheet = generate_sheet(
-            params.seed, params.indices[index], params.height_px, params.width_px, params.damage_rate
+            params.seed, params.indices[index], params.height_px, params.width_px, params.damage_rate, params.style
         )
         leaves = sheet.leaves.assign(sample=sample)
         if not params.given_scale:  # the truth only scores the scale read from the ruler

@@ -1,6 +1,9 @@
-"""Train one DeepLabv3+ for one seed: deterministic, resumable, with history and provenance."""
+"""Train one DeepLabv3+ for one seed (from scratch, or from its pretrained weights): deterministic, resumable,
+with history and provenance."""
 
+import json
 from dataclasses import asdict
+from pathlib import Path
 
 import torch
 
@@ -18,7 +21,8 @@ def main(logger):
     threads = configure_torch(mode, params.threads, snakemake.threads)
     model_spec, train_spec = ModelSpec(**params.model), TrainSpec(**params.train)
     device = resolve_device(train_spec.device)
-    model, determinism = seeded_model(model_spec, params.seed, device)
+    init = initial_weights(params.init, snakemake.input)
+    model, determinism, fresh = seeded_model(model_spec, params.seed, device, init and init["path"])
     numerics = numerics_record(mode, str(device))
     manifest_sha256 = file_sha256(snakemake.input.manifest)
     settings = {
@@ -28,6 +32,7 @@ def main(logger):
         "manifest_sha256": manifest_sha256,
         "threads": threads,
         "reproducibility": mode,
+        "init": init,
     }
     key = params_hash(settings)
     patches = load_patches(snakemake.input.manifest)
@@ -36,6 +41,12 @@ def main(logger):
     logger.info("numerics %s: %s", mode, numerics["claim"])
     if params.instances_note:
         logger.warning("%s", params.instances_note)
+    if init:
+        logger.info(
+            "starting from %s (%s, weights sha256 %s)", init["path"], init["source"], init["weights_sha256"][:12]
+        )
+    if fresh:
+        logger.warning("%d segmentation-head tensors of another shape in %s start fresh", len(fresh), init["path"])
     history = fit(model, patches, train_spec, params.seed, device, checkpoint, logger)
     save_model(model, model_spec, snakemake.output.model, snakemake.output.config)
     write_csv(snakemake.output.history, history)
@@ -62,6 +73,25 @@ def main(logger):
     )
     checkpoint.remove()
     logger.info("kept weights sha256 %s", state_dict_digest(model))
+
+
+def initial_weights(init: dict, inputs) -> dict | None:
+    """Where the weights start (None: the seeded fresh initialisation), with what provenance needs to trace it."""
+    if init["source"] is None:
+        return None
+    path = inputs.init
+    record = {"source": init["source"], "path": path, "weights_sha256": file_sha256(path)}
+    if init["source"] == "pretrain":
+        pretrained = json.loads(Path(inputs.init_provenance).read_text(encoding="utf-8"))
+        record.update(
+            {
+                "provenance": inputs.init_provenance,
+                "pretrain_params_sha256": pretrained["params_sha256"],
+                "pretrain_state_dict_sha256": pretrained["state_dict_sha256"],
+                "pretrain_data": pretrained["training_data"],
+            }
+        )
+    return record
 
 
 run_logged(snakemake, main)

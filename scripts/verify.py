@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from herbarium_leaves.model import ModelSpec
+from herbarium_leaves.provenance import file_sha256
 from herbarium_leaves.reproducibility import configure_torch, differences, numerics_record
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import InputError, write_json
@@ -23,7 +24,10 @@ def main(logger):
     threads = configure_torch(params.reproducibility, params.threads, snakemake.threads)
     spec = TrainSpec(**{**params.train, "epochs": epochs})
     device = resolve_device(spec.device)
-    model, _ = seeded_model(ModelSpec(**params.model), params.seed, device)
+    init = recorded.get("settings", {}).get("init")
+    model, _, _ = seeded_model(ModelSpec(**params.model), params.seed, device, inputs.get("init"))
+    if init and inputs.get("init") and file_sha256(inputs.init) != init["weights_sha256"]:
+        logger.warning("%s differs from the initial weights the training recorded", inputs.init)
     numerics = numerics_record(params.reproducibility, str(device))
     patches = load_patches(inputs.manifest)
     logger.info(

@@ -6,7 +6,14 @@ import pytest
 import torch
 
 from herbarium_leaves.config import ConfigError
-from herbarium_leaves.model import ModelSpec, build_model, load_model, save_model, state_dict_digest
+from herbarium_leaves.model import (
+    ModelSpec,
+    build_model,
+    load_initial_weights,
+    load_model,
+    save_model,
+    state_dict_digest,
+)
 from herbarium_leaves.sheet_io import InputError
 
 SPEC = ModelSpec("resnet18", None, 16)
@@ -76,3 +83,29 @@ def test_imagenet_weights_offline_say_how_to_provide_them():
     assert result.returncode != 0
     assert "imagenet weights for resnet18 could not be downloaded" in result.stderr
     assert "set model.encoder_weights to its path" in result.stderr
+
+
+def test_a_whole_model_file_starts_training_and_a_head_of_other_outputs_starts_fresh(tmp_path):
+    torch.manual_seed(0)
+    source = build_model(ModelSpec("resnet18", None, 16, 1))
+    path = tmp_path / "model.pt"
+    torch.save(source.state_dict(), path)
+    torch.manual_seed(1)
+    same = build_model(ModelSpec("resnet18", None, 16, 1))
+    assert load_initial_weights(same, path) == []
+    assert state_dict_digest(same) == state_dict_digest(source)
+    torch.manual_seed(1)
+    two_outputs = build_model(ModelSpec("resnet18", None, 16, 2))
+    fresh_head = {key: value.clone() for key, value in two_outputs.state_dict().items() if "segmentation_head" in key}
+    skipped = load_initial_weights(two_outputs, path)
+    assert skipped and all(key.startswith("segmentation_head.") for key in skipped)
+    state = two_outputs.state_dict()
+    assert all(torch.equal(state[key], fresh_head[key]) for key in skipped)
+    assert torch.equal(state["encoder.conv1.weight"], source.state_dict()["encoder.conv1.weight"])
+
+
+def test_a_whole_model_file_of_another_architecture_names_the_file(tmp_path):
+    path = tmp_path / "other.pt"
+    torch.save(build_model(ModelSpec("resnet18", None, 8, 1)).state_dict(), path)
+    with pytest.raises(InputError, match=r"other.pt: does not fit this model \(ResNetEncoder DeepLabV3Plus\)"):
+        load_initial_weights(build_model(ModelSpec("resnet18", None, 16, 1)), path)
