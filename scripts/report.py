@@ -134,6 +134,19 @@ def randomness_section(inputs, params, summary, sheets, records) -> str:
     )
 
 
+def started_from(init: dict | None) -> str:
+    """Where a seed's weights started, in words: a fresh initialisation, its pretraining, or a file."""
+    if not init:
+        return "fresh initialisation"
+    if init["source"] == "pretrain":
+        data = init["pretrain_data"]
+        return (
+            f"pretrained weights {init['pretrain_state_dict_sha256'][:12]} ({data['patches']} synthetic patches, "
+            f"params {init['pretrain_params_sha256'][:12]})"
+        )
+    return f"{init['path']} (sha256 {init['weights_sha256'][:12]})"
+
+
 def main(logger):
     inputs, params = snakemake.input, snakemake.params
     summary = pd.read_csv(inputs.summary)
@@ -148,6 +161,7 @@ def main(logger):
                 "seed": record["seed"],
                 "best validation IoU": record["best_val_iou"],
                 "weights sha256": record["state_dict_sha256"][:16],
+                "started from": started_from(record["settings"].get("init")),
             }
             for record in records
         ]

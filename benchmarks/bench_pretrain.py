@@ -1,0 +1,151 @@
+"""What synthetic pretraining buys on a domain it never saw, with a dozen annotated sheets.
+
+The shifted domain (sheet_styles.SHIFTED: other papers, ColorChecker charts, needle
+plants, a harsher scanner and JPEG) stands in for a user's collection. One seed:
+- pretrained: trained on the generator's varied sheets (config pretrain: its sheets,
+  size and epochs, as `model.init: pretrain` would), then asked zero-shot;
+- from scratch: trained on N annotated shifted sheets (default 12) only;
+- fine-tuned: the pretrained weights trained on the same N sheets, same settings.
+All three predict the same held-out shifted test sheets exactly as predict_sheet
+does. Printed per model: mean leaf IoU per sheet (as evaluate), and pooled leaf-pixel
+precision and recall. Targets (issue 14): fine-tuned IoU at least 0.05 above from
+scratch; zero-shot precision at least 0.9.
+
+Settings are the demo's config.yaml (model, resize, patch, augment, train, instances)
+in machine numerics (portable mode changes the bits, not the comparison).
+Run: .venv/bin/python benchmarks/bench_pretrain.py [n_annotated] [n_test] [extra config.yaml]
+"""
+
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from herbarium_leaves.augment import AugmentSpec, sheet_patches
+from herbarium_leaves.config import load_schema, validate_config
+from herbarium_leaves.inference import InferenceSpec, predict_sheet
+from herbarium_leaves.instances import training_target
+from herbarium_leaves.metrics import mask_iou
+from herbarium_leaves.model import ModelSpec, save_model
+from herbarium_leaves.probability import leaf_and_interior
+from herbarium_leaves.reproducibility import configure_torch
+from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
+from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, TEST_INDEX_OFFSET, generate_sheet
+from herbarium_leaves.training import Checkpoint, Patches, TrainSpec, fit, resolve_device, seeded_model
+
+ROOT = Path(__file__).resolve().parents[1]
+SHIFTED_TRAIN, SHIFTED_TEST = 4 * TEST_INDEX_OFFSET, 5 * TEST_INDEX_OFFSET  # indices no stage of the workflow uses
+SEED = 0
+
+
+def patches(sheets: list[tuple[str, np.ndarray, np.ndarray]], config: dict) -> Patches:
+    """The augment stage's patches of (name, image, labels) sheets at the working resolution."""
+    spec, instances = AugmentSpec(**config["augment"]), config["instances"]
+    rows, images, masks = [], [], []
+    for name, image, labels in sheets:
+        target = training_target(labels, instances["method"], instances["margin_px"])
+        window, stride = config["patch"]["size"], config["patch"]["stride"]
+        for row, patch, mask in sheet_patches(image, target, name, window, stride, spec, SEED):
+            rows.append(row)
+            images.append(patch)
+            masks.append(mask)
+    return Patches(np.stack(images), np.stack(masks), pd.DataFrame(rows))
+
+
+def working_sheets(style: str, start: int, count: int, config: dict, with_full: bool = False) -> list:
+    """Generated sheets of `style` from index `start`, resized as the resize stage does."""
+    resize, size = ResizeSpec(**config["resize"]), config["pretrain"]
+    out = []
+    for index in range(start, start + count):
+        sheet = generate_sheet(size["seed"], index, size["height_px"], size["width_px"], size["damage_rate"], style)
+        shape = resize.target_shape(*sheet.image.shape[:2])
+        entry = (f"{style}_{index}", resize_image(sheet.image, shape), resize_labels(sheet.labels, shape))
+        out.append((*entry, sheet) if with_full else entry)
+    return out
+
+
+def train(model, data: Patches, epochs: int, config: dict, logger) -> float:
+    spec = TrainSpec(**{**{k: v for k, v in config["train"].items() if k != "threads"}, "epochs": epochs})
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        fit(model, data, spec, SEED, resolve_device("cpu"), Checkpoint(folder, "bench", logger), logger)
+    return time.perf_counter() - began
+
+
+def score(model, test: list, config: dict) -> dict:
+    """Mean leaf IoU per sheet, and pooled leaf-pixel precision and recall, at each test sheet's full size."""
+    predict, device = config["predict"], resolve_device("cpu")
+    spec = InferenceSpec(
+        window=config["patch"]["size"],
+        **{key: predict[key] for key in ("overlap", "batch_size", "blend", "pad", "threshold", "bf16")},
+    )
+    resize = ResizeSpec(**config["resize"])
+    ious, true_positive, predicted, actual = [], 0, 0, 0
+    model.eval()
+    for _, _, _, sheet in test:
+        probability, _ = leaf_and_interior(predict_sheet(model, sheet.image, resize, spec, device))
+        leaf, truth = probability >= 255 * spec.threshold, sheet.labels > 0
+        ious.append(mask_iou(leaf, truth))
+        true_positive += int((leaf & truth).sum())
+        predicted += int(leaf.sum())
+        actual += int(truth.sum())
+    return {
+        "iou": float(np.mean(ious)),
+        "precision": true_positive / max(predicted, 1),
+        "recall": true_positive / actual,
+    }
+
+
+def main() -> None:
+    n_annotated = int(sys.argv[1]) if len(sys.argv) > 1 else 12
+    n_test = int(sys.argv[2]) if len(sys.argv) > 2 else 24
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for key, value in (yaml.safe_load(Path(sys.argv[3]).read_text()) if len(sys.argv) > 3 else {}).items():
+        raw[key] = {**raw.get(key, {}), **value}
+    config = validate_config(raw, load_schema(ROOT / "schemas/config.schema.yaml"))
+    logging.basicConfig(level=logging.WARNING)
+    logger = logging.getLogger("bench_pretrain")
+    configure_torch("machine", config["train"]["threads"], config["train"]["threads"])
+    classes = 2 if config["instances"]["method"] == "learned" else 1
+    spec = ModelSpec(**{k: v for k, v in config["model"].items() if k != "init"}, classes=classes)
+    pretrain = config["pretrain"]
+    print(
+        f"pretraining: {pretrain['sheets']} {pretrain['style']} sheets, {pretrain['epochs']} epochs; "
+        f"shifted domain: {n_annotated} annotated sheets, {n_test} test sheets; "
+        f"{config['train']['epochs']} epochs on them; seed {SEED}",
+        flush=True,
+    )
+    test = working_sheets("shifted", SHIFTED_TEST, n_test, config, with_full=True)
+    annotated = patches(working_sheets("shifted", SHIFTED_TRAIN, n_annotated, config), config)
+    synthetic = patches(working_sheets(pretrain["style"], PRETRAIN_INDEX_OFFSET, pretrain["sheets"], config), config)
+
+    model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"))
+    seconds = train(model, synthetic, pretrain["epochs"], config, logger)
+    print(f"pretrained in {seconds:.0f} s ({len(synthetic.table)} patches)", flush=True)
+    results = {"pretrained, zero-shot": score(model, test, config)}
+    with tempfile.TemporaryDirectory() as folder:
+        weights = Path(folder) / "model.pt"
+        save_model(model, spec, weights, Path(folder) / "config.json")
+        for name, init in (("from scratch", None), ("pretrained, fine-tuned", weights)):
+            model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"), init)
+            seconds = train(model, annotated, config["train"]["epochs"], config, logger)
+            results[name] = score(model, test, config)
+            print(f"{name}: trained in {seconds:.0f} s ({len(annotated.table)} patches)", flush=True)
+    print(f"\n{'model':24s} {'IoU':>6s} {'precision':>10s} {'recall':>7s}")
+    for name, figures in results.items():
+        print(f"{name:24s} {figures['iou']:6.3f} {figures['precision']:10.3f} {figures['recall']:7.3f}")
+    gain = results["pretrained, fine-tuned"]["iou"] - results["from scratch"]["iou"]
+    zero_shot = results["pretrained, zero-shot"]["precision"]
+    print(f"\nfine-tuned IoU - from scratch: {gain:+.3f} (target >= +0.05: {'met' if gain >= 0.05 else 'NOT met'})")
+    print(
+        f"zero-shot leaf-pixel precision: {zero_shot:.3f} (target >= 0.9: {'met' if zero_shot >= 0.9 else 'NOT met'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
