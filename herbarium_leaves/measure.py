@@ -13,6 +13,7 @@ import skimage.measure
 import skimage.segmentation
 
 from herbarium_leaves.instances import split_leaves
+from herbarium_leaves.outlines import refine_outlines, refine_radius_px
 
 
 def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
@@ -42,13 +43,16 @@ def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class MeasureSpec:
-    """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves."""
+    """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves, and
+    outlines refined at the sheet's resolution (a radius in px; None: twice the working-to-sheet factor)."""
 
     min_area_mm2: float = 20.0
     min_area_px: int = 30
     fill_holes: bool = False
     split_touching: bool = False
     split_min_distance_mm: float = 8.0
+    refine_outlines: bool = True
+    refine_px: int | None = None
 
 
 TRAIT_COLUMNS = [
@@ -110,6 +114,24 @@ def label_leaves(
         markers[tuple(peaks.T)] = np.arange(1, len(peaks) + 1)
         labels = skimage.segmentation.watershed(-distance, markers, mask=region)
     return drop_small(labels, min_area)
+
+
+def predicted_leaves(
+    mask: np.ndarray,
+    image: np.ndarray,
+    working_shape: tuple[int, int],
+    spec: MeasureSpec,
+    px_per_mm: float | None,
+    interior: np.ndarray | None = None,
+    seed_threshold: float = 0.8,
+) -> np.ndarray:
+    """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
+    outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""
+    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold)
+    if not spec.refine_outlines:
+        return labels
+    radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
+    return drop_small(refine_outlines(labels, image, radius), minimum_area(spec, px_per_mm))
 
 
 def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:

@@ -75,6 +75,15 @@ def get_training_target():
     return {"method": instances["method"], "margin_px": instances["margin_px"]}
 
 
+def get_truth_measure_spec():
+    """config measure as the truth needs it: true outlines are not refined, so those settings do not rerun it."""
+    return {
+        key: value
+        for key, value in config["measure"].items()
+        if not key.startswith("refine")
+    }
+
+
 def get_model_spec():
     """config `model` with the network's outputs: leaf, and leaf interior when instances are learned."""
     return {

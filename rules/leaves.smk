@@ -38,6 +38,7 @@ for batch, samples in get_batches("test", "measure").items():
             batch=batch,
             samples=samples,
             measure=config["measure"],
+            resize=config["resize"],
             instances=get_instances(),
             truth=False,
         script:
@@ -83,7 +84,7 @@ for split in SPLITS:
                 split=split,
                 batch=batch,
                 samples=samples,
-                measure=config["measure"],
+                measure=get_truth_measure_spec(),
                 instances=get_training_target(),
                 truth=True,
                 iou_threshold=config["evaluate"]["iou_threshold"],

@@ -174,6 +174,7 @@ rule measure_chunk:
     threads: 1
     params:
         measure=config["measure"],
+        resize=config["resize"],
         seed_threshold=get_instances()["seed_threshold"],
         max_image_pixels=config["data"]["max_image_pixels"],
     script:

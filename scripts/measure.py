@@ -18,9 +18,11 @@ from herbarium_leaves.measure import (
     label_leaves,
     measure_leaves,
     minimum_area,
+    predicted_leaves,
     with_scale_source,
 )
 from herbarium_leaves.metrics import component_truth
+from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
 
@@ -35,15 +37,15 @@ def start(logger):
         sheet_leaves = pd.read_csv(inputs.sheet_leaves[index])
         record = json.loads(Path(inputs.scales[index]).read_text(encoding="utf-8"))
         scale = record["px_per_mm"]
-        mask = read_png(inputs.masks[index])
-        if not learned:
-            components = label_leaves(mask > 0, spec, scale)
-        elif params.truth:  # the true instances are the leaves a learned split aims at
-            components = drop_small(mask, minimum_area(spec, scale))
+        mask, image = read_png(inputs.masks[index]), read_png(inputs.images[index])
+        if params.truth:  # the true leaves (learned) or the true mask's components, as they are
+            components = drop_small(mask, minimum_area(spec, scale)) if learned else label_leaves(mask > 0, spec, scale)
         else:
-            interior = read_png(inputs.interior[index])
-            components = label_leaves(mask > 0, spec, scale, interior, params.instances["seed_threshold"])
-        traits = measure_leaves(components, scale, read_png(inputs.images[index]))
+            interior = read_png(inputs.interior[index]) if learned else None
+            working = ResizeSpec(**params.resize).target_shape(*mask.shape)
+            seed_threshold = params.instances["seed_threshold"]
+            components = predicted_leaves(mask > 0, image, working, spec, scale, interior, seed_threshold)
+        traits = measure_leaves(components, scale, image)
         traits = with_scale_source(traits, record["source"])
         if params.truth:
             if sheet_leaves["intact"].notna().any():

@@ -6,8 +6,9 @@ import joblib
 import pandas as pd
 
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
-from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, label_leaves, measure_leaves, with_scale_source
+from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves, predicted_leaves, with_scale_source
 from herbarium_leaves.metrics import intact_calls
+from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv
 
@@ -22,8 +23,11 @@ def main(logger):
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
         interior = read_png(interior_path) if interior_path.exists() else None
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
-        labels = label_leaves(mask, MeasureSpec(**params.measure), scale, interior, params.seed_threshold)
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
+        working = ResizeSpec(**params.resize).target_shape(*mask.shape)
+        labels = predicted_leaves(
+            mask, image, working, MeasureSpec(**params.measure), scale, interior, params.seed_threshold
+        )
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]

@@ -1,0 +1,60 @@
+import cv2
+import numpy as np
+
+from herbarium_leaves.measure import feret_length_width
+from herbarium_leaves.outlines import refine_outlines, refine_radius_px
+from herbarium_leaves.synthetic import leaf_outline, rasterize_polygon
+
+PAPER, LEAF = (236, 228, 208), (96, 110, 60)
+
+
+def sheet_with_leaf(shape=(160, 220)):
+    """A lanceolate leaf on paper, its true mask, and a prediction that lost its tip and margin (as upsampling does)."""
+    outline = leaf_outline("lanceolate", 150.0, 36.0, np.random.default_rng(0)) + np.array([30.0, 80.0])
+    truth = rasterize_polygon(outline, shape)
+    image = np.empty((*shape, 3), np.uint8)
+    image[:] = PAPER
+    image[truth.astype(bool)] = LEAF
+    image = cv2.GaussianBlur(image, (0, 0), 0.7)
+    predicted = cv2.erode(truth, np.ones((3, 3), np.uint8), iterations=2)
+    predicted[:, 174:] = 0  # the tip lost
+    return image, truth, predicted.astype(np.uint16)
+
+
+def iou(a, b):
+    a, b = a.astype(bool), b.astype(bool)
+    return (a & b).sum() / (a | b).sum()
+
+
+def test_refined_outline_recovers_a_lost_tip_and_margin():
+    image, truth, predicted = sheet_with_leaf()
+    refined = refine_outlines(predicted, image, 6)
+    true_length = feret_length_width(truth)[0]
+    assert iou(predicted, truth) < 0.85 and iou(refined, truth) > 0.95
+    assert abs(feret_length_width(refined)[0] - true_length) < abs(feret_length_width(predicted)[0] - true_length) / 3
+
+
+def test_a_petiole_stub_and_another_leaf_are_not_taken():
+    image, truth, predicted = sheet_with_leaf()
+    image[78:81, 10:31] = LEAF  # a petiole of leaf colour at the base, 3 px wide
+    neighbour = np.zeros_like(predicted)
+    neighbour[60:100, 180:215] = 2
+    image[neighbour.astype(bool)] = LEAF
+    labels = np.where(neighbour > 0, neighbour, predicted)
+    refined = refine_outlines(labels, image, 6)
+    assert (refined[neighbour > 0] == 2).all()  # the other leaf keeps every pixel
+    assert not (refined[:, :27] == 1).any()  # at most the 3 px next to the blade, never the stalk
+    assert set(np.unique(refined)) == {0, 1, 2}
+
+
+def test_no_radius_or_no_leaves_leaves_the_labels_as_they_are():
+    image, _, predicted = sheet_with_leaf()
+    assert refine_outlines(predicted, image, 0) is predicted
+    empty = np.zeros_like(predicted)
+    assert not refine_outlines(empty, image, 4).any()
+
+
+def test_the_radius_follows_the_reduction_from_sheet_to_working_image():
+    assert refine_radius_px((512, 352), (256, 256)) == 4
+    assert refine_radius_px((256, 256), (256, 256)) == 2
+    assert refine_radius_px((4000, 2760), (1024, 707)) == 8
