@@ -13,11 +13,12 @@ scratch; zero-shot precision at least 0.9.
 
 Settings are the demo's config.yaml (model, resize, patch, augment, train, instances)
 in machine numerics (portable mode changes the bits, not the comparison).
-Run: .venv/bin/python benchmarks/bench_pretrain.py [n_annotated] [n_test] [extra config.yaml]
+Run: .venv/bin/python benchmarks/bench_pretrain.py [--annotated 12] [--test 24] [--config extra.yaml]
+[--save folder] (--config overrides config.yaml's blocks, e.g. pretrain epochs; --save keeps the three models)
 """
 
+import argparse
 import logging
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -102,10 +103,15 @@ def score(model, test: list, config: dict) -> dict:
 
 
 def main() -> None:
-    n_annotated = int(sys.argv[1]) if len(sys.argv) > 1 else 12
-    n_test = int(sys.argv[2]) if len(sys.argv) > 2 else 24
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--annotated", type=int, default=12)
+    parser.add_argument("--test", type=int, default=24)
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--save", type=Path)
+    args = parser.parse_args()
+    n_annotated, n_test = args.annotated, args.test
     raw = yaml.safe_load((ROOT / "config.yaml").read_text())
-    for key, value in (yaml.safe_load(Path(sys.argv[3]).read_text()) if len(sys.argv) > 3 else {}).items():
+    for key, value in (yaml.safe_load(args.config.read_text()) if args.config else {}).items():
         raw[key] = {**raw.get(key, {}), **value}
     config = validate_config(raw, load_schema(ROOT / "schemas/config.schema.yaml"))
     logging.basicConfig(level=logging.WARNING)
@@ -128,13 +134,19 @@ def main() -> None:
     seconds = train(model, synthetic, pretrain["epochs"], config, logger)
     print(f"pretrained in {seconds:.0f} s ({len(synthetic.table)} patches)", flush=True)
     results = {"pretrained, zero-shot": score(model, test, config)}
-    with tempfile.TemporaryDirectory() as folder:
-        weights = Path(folder) / "model.pt"
-        save_model(model, spec, weights, Path(folder) / "config.json")
-        for name, init in (("from scratch", None), ("pretrained, fine-tuned", weights)):
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.save or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        weights = folder / "pretrained.pt"
+        save_model(model, spec, weights, folder / "config.json")
+        for name, init, file in (
+            ("from scratch", None, "scratch.pt"),
+            ("pretrained, fine-tuned", weights, "fine_tuned.pt"),
+        ):
             model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"), init)
             seconds = train(model, annotated, config["train"]["epochs"], config, logger)
             results[name] = score(model, test, config)
+            save_model(model, spec, folder / file, folder / "config.json")
             print(f"{name}: trained in {seconds:.0f} s ({len(annotated.table)} patches)", flush=True)
     print(f"\n{'model':24s} {'IoU':>6s} {'precision':>10s} {'recall':>7s}")
     for name, figures in results.items():

@@ -156,3 +156,41 @@ def test_small_leaved_plants_label_every_leaflet_and_needle_as_its_own_leaf():
     assert {"compound", "dense", "needles"} <= set(kinds)
     for plant in ("compound", "dense", "needles"):
         assert np.median(kinds[plant]) >= 15, (plant, kinds[plant])
+
+
+@pytest.mark.parametrize("style", sorted(set(STYLES) - {"classic"}))
+def test_charts_labels_packets_flowers_fruits_and_roots_are_never_leaf_pixels(style, monkeypatch):
+    import herbarium_leaves.synthetic as synthetic
+
+    items, draw_item = [], synthetic._draw_item
+
+    def recording_item(painter, kind, rect, *args):
+        items.append((kind, rect))
+        draw_item(painter, kind, rect, *args)
+
+    draw_organs = synthetic._draw_organs
+
+    def invisible_organs(painter, *args):
+        # The same random draws, nothing painted: the labels must not change.
+        monkeypatch.setattr(painter, "ellipse", lambda *a, **k: None)
+        monkeypatch.setattr(painter, "polyline", lambda *a, **k: None)
+        draw_organs(painter, *args)
+        monkeypatch.undo()
+
+    checked = set()
+    for index in range(8):
+        monkeypatch.setattr(synthetic, "_draw_item", recording_item)
+        sheet = generate_sheet(1, index, *SIZE, style=style)
+        for kind, rect in items:
+            if kind == "stamp":  # ink over whatever lies beneath
+                continue
+            x0, y0 = np.ceil(rect.min(axis=0)).astype(int) + 1  # pixels wholly inside the item
+            x1, y1 = np.floor(rect.max(axis=0)).astype(int)
+            assert not sheet.labels[max(y0, 0) : max(y1, 0), max(x0, 0) : max(x1, 0)].any(), (kind, index)
+            checked.add(kind.split(":")[0])
+        items.clear()
+        monkeypatch.setattr(synthetic, "_draw_organs", invisible_organs)
+        without = generate_sheet(1, index, *SIZE, style=style)
+        monkeypatch.undo()
+        assert np.array_equal(without.labels, sheet.labels) and without.leaves.equals(sheet.leaves)
+    assert {"chart", "label", "packet", "type_label"} <= checked
