@@ -298,6 +298,12 @@ def test_changing_the_seed_threshold_remeasures_without_inference_or_training(de
     assert {"train", "augment", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
 
 
+def test_changing_the_outline_refinement_remeasures_only_the_predicted_leaves(demo_run):
+    jobs = planned_jobs(demo_run, {**TINY, "measure": {"refine_px": 2}})
+    assert jobs["measure"] == 3  # the true leaves are not refined: measure_truth and the SVM stay
+    assert {"train", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
+
+
 def test_changing_the_instance_method_retrains(demo_run):
     jobs = planned_jobs(demo_run, {**TINY, "instances": {"method": "components"}})
     assert jobs["augment"] == 2 and jobs["train"] == 2 and jobs["predict_sheet"] == 2
