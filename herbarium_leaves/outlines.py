@@ -33,33 +33,32 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     refined = labels.copy()
     height, width = labels.shape
-    reach = _disk(radius_px)
-    outer = _disk(radius_px + 3)
+    reach, outer, one = _disk(radius_px), _disk(radius_px + 3), _disk(1)
     for region in skimage.measure.regionprops(labels):
         y0, x0, y1, x1 = region.bbox
         pad = radius_px + 4
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
         crop = labels[y0:y1, x0:x1]
-        own = (crop == region.label).astype(np.uint8)
-        others = ((crop > 0) & ~own.astype(bool)).astype(np.uint8)
-        core = cv2.erode(own, reach).astype(bool)
-        grown = cv2.dilate(own, reach).astype(bool)
-        near_others = cv2.dilate(others, _disk(1)).astype(bool)
-        ring = cv2.dilate(own, outer).astype(bool) & ~grown & ~near_others
+        own = crop == region.label
+        others = (crop > 0) & ~own
+        own_u8 = own.astype(np.uint8)
+        core = cv2.erode(own_u8, reach).astype(bool)
+        grown = cv2.dilate(own_u8, reach).astype(bool)
+        near_others = cv2.dilate(others.astype(np.uint8), one).astype(bool)
+        ring = cv2.dilate(own_u8, outer).astype(bool) & ~grown & ~near_others
         if np.count_nonzero(core) < 5 or np.count_nonzero(ring) < 5:
             continue
         colours = lab[y0:y1, x0:x1]
         leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
         nearer_leaf = np.linalg.norm(colours - leaf_colour, axis=2) < np.linalg.norm(colours - paper_colour, axis=2)
-        band = grown & ~core & ~others.astype(bool)
-        added = band & nearer_leaf & ~own.astype(bool)
+        leafy_band = grown & ~core & ~others & nearer_leaf
+        added = leafy_band & ~own
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
-        added &= cv2.morphologyEx((own.astype(bool) | added).astype(np.uint8), cv2.MORPH_OPEN, _disk(1)).astype(bool)
-        kept = core | (band & nearer_leaf & own.astype(bool)) | added
+        added &= cv2.morphologyEx((own | added).astype(np.uint8), cv2.MORPH_OPEN, one).astype(bool)
+        kept = core | (leafy_band & own) | added
         parts = skimage.measure.label(kept, connectivity=2)
-        touching = np.unique(parts[core & (parts > 0)])
-        kept = np.isin(parts, touching)
+        kept = np.isin(parts, np.unique(parts[core & (parts > 0)]))
         out = refined[y0:y1, x0:x1]
-        out[own.astype(bool) & ~kept] = 0
-        out[kept & (out == 0) & ~others.astype(bool)] = region.label
+        out[own & ~kept] = 0
+        out[kept & (out == 0) & ~others] = region.label
     return refined

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 from test_workflow import TINY, planned_jobs, snakemake
 
-from herbarium_leaves.batches import planned_jobs_per_stage
-
 PRETRAINED = {
     **TINY,
     "seeds": [0],
@@ -22,13 +20,6 @@ pytestmark = pytest.mark.slow
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def planned_for_the_model(workdir: Path, config: dict) -> dict[str, int]:
-    """The dry run's job counts per stage for the seed's fine-tuned model."""
-    result = snakemake(workdir, config, TARGET, "--dry-run")
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return planned_jobs_per_stage(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +52,7 @@ def test_changing_the_users_data_does_not_redo_pretraining(fine_tuned):
 
 def test_changing_the_pretraining_redoes_it_and_the_fine_tuning_only(fine_tuned):
     config = {**PRETRAINED, "pretrain": {**PRETRAINED["pretrain"], "epochs": 2}}
-    assert planned_for_the_model(fine_tuned, config) == {"pretrain": 1, "train": 1}
+    assert planned_jobs(fine_tuned, config, TARGET) == {"pretrain": 1, "train": 1}
 
 
 def test_a_replay_of_a_fine_tuned_seed_starts_from_the_same_weights(fine_tuned):
@@ -85,7 +76,7 @@ def test_training_can_start_from_any_model_file_of_this_pipeline(fine_tuned, tmp
     weights = tmp_path / "weights.pt"
     weights.write_bytes((fine_tuned / "results/pretrain/models/seed0/model.pt").read_bytes())
     config = {**PRETRAINED, "model": {**TINY["model"], "init": str(weights)}}
-    assert planned_for_the_model(fine_tuned, config) == {"train": 1}  # the user's patches stay; no pretraining
+    assert planned_jobs(fine_tuned, config, TARGET) == {"train": 1}  # the user's patches stay; no pretraining
     result = snakemake(fine_tuned, config, TARGET)
     assert result.returncode == 0, result.stderr[-3000:]
     init = json.loads((fine_tuned / TARGET).read_text())["settings"]["init"]

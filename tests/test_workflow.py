@@ -260,9 +260,9 @@ def test_darwin_core_export_of_every_leaf_traces_to_the_ensemble_traits(demo_run
     assert snakemake(demo_run, TINY, target).returncode == 0  # back to the demo's export for the tests after
 
 
-def planned_jobs(workdir: Path, config: dict) -> dict[str, int]:
-    """The dry run's job counts per stage (batch rules added up; without `all`)."""
-    result = snakemake(workdir, config, "--dry-run")
+def planned_jobs(workdir: Path, config: dict, *targets: str) -> dict[str, int]:
+    """The dry run's job counts per stage for `targets` (default: all; batch rules added up; without `all`)."""
+    result = snakemake(workdir, config, *targets, "--dry-run")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return planned_jobs_per_stage(result.stdout)
 
