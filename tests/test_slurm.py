@@ -6,12 +6,14 @@ the reason, never passed.
 """
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from test_workflow import BIN, ROOT, TINY, snakemake
+from conftest import FAST_SCONTROL_DIR
+from test_workflow import BIN, ROOT, TINY, snakemake, snakemake_command
 
 pytestmark = pytest.mark.slow
 TARGETS = ["results/models/seed0/provenance.json", "results/predictions/seed0/test/test_0000.png"]
@@ -50,6 +52,13 @@ SLURM_OVERRIDES = [
 
 @pytest.fixture(scope="module")
 def cluster():
+    with pytest.MonkeyPatch.context() as patch:
+        real_path = [folder for folder in os.environ["PATH"].split(os.pathsep) if FAST_SCONTROL_DIR not in folder]
+        patch.setenv("PATH", os.pathsep.join(real_path))
+        yield _start_cluster()
+
+
+def _start_cluster() -> str:
     try:
         started = subprocess.run(
             ["bash", str(ROOT / "tests" / "slurm" / "start_cluster.sh")], capture_output=True, text=True, timeout=900
@@ -71,8 +80,11 @@ def test_tiny_config_runs_as_slurm_jobs_and_matches_a_local_run(cluster, tmp_pat
     local, remote = tmp_path / "local", tmp_path / "slurm"
     local.mkdir()
     remote.mkdir()
-    assert snakemake(local, config, *TARGETS).returncode == 0
+    # The local run goes beside the SLURM run, whose jobs spend much of their time queued.
+    log = (tmp_path / "local.log").open("w")
+    local_run = subprocess.Popen(snakemake_command(local, config, *TARGETS), stdout=log, stderr=subprocess.STDOUT)
     result = snakemake(remote, config, *TARGETS, "--profile", str(ROOT / "profiles" / "slurm"), *SLURM_OVERRIDES)
+    assert local_run.wait(timeout=600) == 0, (tmp_path / "local.log").read_text()[-3000:]
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     job_ids = _job_ids(remote)
     assert job_ids, "no SLURM job logs were written"

@@ -329,21 +329,28 @@ def test_demo_is_bitwise_repeatable(demo_run, tmp_path):
     assert hashes[0]["state_dict_sha256"] == hashes[1]["state_dict_sha256"]
 
 
-def test_training_killed_mid_run_resumes_to_identical_weights(demo_run, tmp_path):
-    config = {**TINY, "seeds": [0], "train": {**TINY["train"], "epochs": 15}}  # killed after epoch 3
+def test_training_killed_mid_run_resumes_to_identical_weights(tmp_path):
+    config = {**TINY, "seeds": [0], "train": {**TINY["train"], "epochs": 8}}  # killed after epoch 2
     target = "results/models/seed0/provenance.json"
-    reference = tmp_path / "reference"
+    reference, killed = tmp_path / "reference", tmp_path / "killed"
     reference.mkdir()
-    assert snakemake(reference, config, target).returncode == 0
-    killed = tmp_path / "killed"
     killed.mkdir()
-    command = snakemake_command(killed, config, target)
-    job = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # The uninterrupted reference runs beside the run that is killed: one core each.
+    log = (tmp_path / "reference.log").open("w")
+    uninterrupted = subprocess.Popen(
+        snakemake_command(reference, config, target, "--cores", "1"), stdout=log, stderr=subprocess.STDOUT
+    )
+    job = subprocess.Popen(
+        snakemake_command(killed, config, target, "--cores", "1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     checkpoints = killed / "results" / "checkpoints" / "seed0"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and job.poll() is None:
         found = list(checkpoints.glob("[!.]*.pt"))
-        if found and torch.load(found[0], weights_only=True)["epoch"] >= 3:
+        if found and torch.load(found[0], weights_only=True)["epoch"] >= 2:
             break
         time.sleep(0.2)
     assert job.poll() is None, "training ended before it could be killed"
@@ -353,6 +360,7 @@ def test_training_killed_mid_run_resumes_to_identical_weights(demo_run, tmp_path
     assert snakemake(killed, config, "--unlock").returncode == 0
     resumed = snakemake(killed, config, target, "--rerun-incomplete")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert uninterrupted.wait(timeout=600) == 0, (tmp_path / "reference.log").read_text()[-3000:]
     assert "resuming from checkpoint" in (killed / "results" / "logs" / "train" / "seed0.log").read_text()
     digest = json.loads((killed / target).read_text())["state_dict_sha256"]
     assert digest == json.loads((reference / target).read_text())["state_dict_sha256"]
