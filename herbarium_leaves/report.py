@@ -24,7 +24,7 @@ td:first-child,th:first-child{text-align:left}img{max-width:100%}
 pre{background:#f7f7f7;padding:1em;overflow-x:auto;font-size:.8em}figure{margin:1em 0}
 figcaption{font-size:.9em;color:#555}
 .gallery{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:.6em}
-.gallery figure{margin:0}details{margin:1em 0}summary{cursor:pointer;color:#444}
+.gallery figure{margin:0}.gallery figure.pair{grid-column:span 2}details{margin:1em 0}summary{cursor:pointer;color:#444}
 """
 
 
@@ -90,6 +90,12 @@ def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(canvas, contours, -1, colour, width)
     return canvas
+
+
+def side_by_side(left: np.ndarray, right: np.ndarray, gap: int = 6) -> np.ndarray:
+    """Two RGB pictures of one height next to each other, a white gap between."""
+    spacer = np.full((left.shape[0], gap, 3), 255, dtype=np.uint8)
+    return np.concatenate([left, spacer, right], axis=1)
 
 
 def disagreement(probabilities: list[np.ndarray]) -> np.ndarray:
@@ -200,9 +206,10 @@ def table_html(table: pd.DataFrame) -> str:
     return table.to_html(index=False, float_format=lambda v: f"{v:.3f}", na_rep="", border=0)
 
 
-def figure_html(uri: str, caption: str) -> str:
+def figure_html(uri: str, caption: str, css_class: str | None = None) -> str:
     text = html.escape(caption)
-    return f'<figure><img src="{uri}" alt="{text}"><figcaption>{text}</figcaption></figure>'
+    attribute = f' class="{css_class}"' if css_class else ""
+    return f'<figure{attribute}><img src="{uri}" alt="{text}"><figcaption>{text}</figcaption></figure>'
 
 
 def details_html(summary: str, content: str) -> str:

@@ -374,6 +374,14 @@ def get_seed_probability_files():
     ]
 
 
+def get_ensemble_mask_files():
+    """The ensemble's leaf mask of every test sheet (the report splits them into components too)."""
+    return [
+        f"results/predictions/ensemble/test/masks/{sample}.png"
+        for sample in get_samples("test")
+    ]
+
+
 def get_models():
     """Every model: one per seed, and the seed ensemble."""
     return [f"seed{seed}" for seed in config["seeds"]] + ["ensemble"]

@@ -79,6 +79,7 @@ rule report:
         images=get_split_files("images", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
+        ensemble_masks=get_ensemble_mask_files(),
         seed_probabilities=get_seed_probability_files(),
         scales=get_scale_files("test"),
     output:
@@ -96,6 +97,9 @@ rule report:
         iou_threshold=config["evaluate"]["iou_threshold"],
         bootstrap_level=config["evaluate"]["bootstrap"]["level"],
         seeds=config["seeds"],
+        instances=get_instances(),
+        measure=config["measure"],
+        resize=config["resize"],
         config=config,
     script:
         "../scripts/report.py"

@@ -11,7 +11,9 @@ import yaml
 
 from herbarium_leaves import report
 from herbarium_leaves.intact import ENABLE_SVM_HINT
+from herbarium_leaves.measure import MeasureSpec, predicted_leaves
 from herbarium_leaves.metrics import BOOTSTRAP_METRICS, intact_calls, seed_spread
+from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import atomic_path, read_png
 
@@ -58,30 +60,39 @@ def interval_table(summary: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def sheet_gallery(inputs, ensemble: pd.DataFrame, traits: pd.DataFrame) -> list[str]:
-    """A thumbnail per test sheet, worst ensemble IoU first: leaves in own colours, truth, intact calls, scale."""
+def sheet_gallery(inputs, params, ensemble: pd.DataFrame, traits: pd.DataFrame) -> list[str]:
+    """A thumbnail per test sheet, worst ensemble IoU first: leaves in own colours, truth, intact calls, scale.
+
+    With learned instances, beside it the same ensemble mask split into connected
+    components (the study's way, outlines refined alike), so the two can be compared."""
     samples = [Path(p).stem for p in inputs.images]
     scales = {record["sample"]: record for record in map(_read_json, inputs.scales)}
+    learned = params.instances["method"] == "learned"
+    spec = MeasureSpec(**params.measure)
     figures = []
     for row in ensemble.sort_values("iou").itertuples():
         index = samples.index(row.sample)
         sheet_traits = traits[traits["sample"] == row.sample]
         intact_ids = sheet_traits.loc[intact_calls(sheet_traits), "leaf_id"].tolist()
-        picture = report.overlay(
-            read_png(inputs.images[index]),
-            read_png(inputs.truth_labels[index]),
-            read_png(inputs.predicted_labels[index]),
-            intact_ids,
-        )
+        image, truth = read_png(inputs.images[index]), read_png(inputs.truth_labels[index])
+        predicted = read_png(inputs.predicted_labels[index])
+        picture = report.thumbnail(report.overlay(image, truth, predicted, intact_ids), 320)
         scale = scales[row.sample]
         used = "none" if scale["px_per_mm"] is None else f"{scale['px_per_mm']:.3g} px/mm"
-        figures.append(
-            report.figure_html(
-                report.image_uri(report.thumbnail(picture, 320)),
-                f"{row.sample}: IoU {row.iou:.3f}, {len(sheet_traits)} leaves, {len(intact_ids)} called intact "
-                f"({row.matched_intact} of {row.true_intact} true intact found); scale {used} ({scale['source']})",
-            )
+        caption = (
+            f"{row.sample}: IoU {row.iou:.3f}, {len(sheet_traits)} leaves, {len(intact_ids)} called intact "
+            f"({row.matched_intact} of {row.true_intact} true intact found); scale {used} ({scale['source']})"
         )
+        if learned:
+            mask = read_png(inputs.ensemble_masks[index]) > 0
+            working = ResizeSpec(**params.resize).target_shape(*mask.shape)
+            components = predicted_leaves(mask, image, working, spec, scale["px_per_mm"])
+            picture = report.side_by_side(picture, report.thumbnail(report.overlay(image, truth, components, []), 320))
+            caption += (
+                f". Left: learned instances; right: the same mask as connected components, "
+                f"{int(components.max(initial=0))} leaves ({np.count_nonzero(np.unique(truth))} true)"
+            )
+        figures.append(report.figure_html(report.image_uri(picture), caption, "pair" if learned else None))
     return figures
 
 
@@ -167,7 +178,7 @@ def main(logger):
         ]
     )
     traits = pd.read_csv(inputs.ensemble_traits, dtype={"sample": str})
-    gallery = report.gallery_html(sheet_gallery(inputs, sheets["ensemble"], traits))
+    gallery = report.gallery_html(sheet_gallery(inputs, params, sheets["ensemble"], traits))
     svm = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     training = pd.read_csv(inputs.svm_training)
     links = (
@@ -247,7 +258,8 @@ def main(logger):
         (
             "Every test sheet",
             "<p>Worst ensemble IoU first. Each predicted leaf in its own colour, true leaves outlined green, leaves "
-            "called intact outlined yellow.</p>" + gallery,
+            "called intact outlined yellow; with learned instances, the same mask as connected components beside "
+            "(not judged intact).</p>" + gallery,
         ),
         (
             "Randomness: intervals, seeds and their disagreement",

@@ -41,6 +41,7 @@ def test_binary_masks_reach_the_report_with_iou_and_traits(binary_run):
     assert traits["intact"].isna().all() and traits["intact_note"].str.startswith("intact-leaf SVM skipped").all()
     page = (results / "report" / "report.html").read_text()
     assert "Intact metrics are empty" in page and "give training sheets an intact flag per leaf" in page
+    assert 'class="pair"' not in page  # components already: nothing to set beside them
 
 
 def test_the_skipped_svm_says_why_in_one_log_line(binary_run):

@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from herbarium_leaves.report import BETTER, WORSE, disagreement, headline_table, overlay
+from herbarium_leaves.report import BETTER, WORSE, disagreement, headline_table, overlay, side_by_side
 
 
 def test_disagreement_is_dark_where_seeds_agree_and_bright_where_they_split():
@@ -90,3 +90,10 @@ def test_overlay_colours_each_leaf_and_outlines_the_intact_ones():
     assert not np.array_equal(picture[20, 20], picture[45, 55])  # two leaves, two colours
     assert tuple(picture[35, 55]) == (250, 210, 0)  # leaf 2's outline: called intact
     assert tuple(picture[10, 20]) != (250, 210, 0)
+
+
+def test_side_by_side_keeps_both_pictures_whole_with_a_white_gap():
+    left, right = np.zeros((20, 30, 3), np.uint8), np.full((20, 10, 3), 7, np.uint8)
+    pair = side_by_side(left, right, gap=4)
+    assert pair.shape == (20, 44, 3)
+    assert np.array_equal(pair[:, :30], left) and np.array_equal(pair[:, 34:], right) and (pair[:, 30:34] == 255).all()

@@ -220,6 +220,8 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
         assert f"<h2>{heading}</h2>" in page
     assert page.count("data:image/png;base64,") >= 6
     assert 'src="http' not in page and "<link" not in page  # self-contained: nothing fetched
+    # learned instances (the default): each test sheet's figure pairs them with the same mask's components
+    assert page.count('<figure class="pair">') == 1 and "right: the same mask as connected components" in page
 
 
 def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tmp_path):
