@@ -162,16 +162,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.save or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        weights = folder / "pretrained.pt"
+        weights = folder / files["pretrained, zero-shot"]
         save_model(model, spec, weights, folder / "config.json")
-        for name, init, file in (
-            ("from scratch", None, "scratch.pt"),
-            ("pretrained, fine-tuned", weights, "fine_tuned.pt"),
-        ):
+        for name, init in (("from scratch", None), ("pretrained, fine-tuned", weights)):
             model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"), init)
             seconds = train(model, annotated, config["train"]["epochs"], config, logger)
             results[name] = score(model, test, config)
-            save_model(model, spec, folder / file, folder / "config.json")
+            save_model(model, spec, folder / files[name], folder / "config.json")
             print(f"{name}: trained in {seconds:.0f} s ({len(annotated.table)} patches)", flush=True)
     report(results)
 

@@ -365,20 +365,14 @@ def get_unlabelled_samples():
     return [Path(path).stem for path in get_unlabelled_sheets()]
 
 
-def get_seed_probability_files():
-    """Each seed's probability PNG of every test sheet, seed by seed."""
+def get_prediction_files(models, kinds=("",)):
+    """Each model's prediction PNGs of every test sheet, model by model: probabilities
+    (kind "") and/or masks (kind "masks/")."""
     return [
-        f"results/predictions/seed{seed}/test/{sample}.png"
-        for seed in config["seeds"]
+        f"results/predictions/{model}/test/{kind}{sample}.png"
+        for model in models
         for sample in get_samples("test")
-    ]
-
-
-def get_ensemble_mask_files():
-    """The ensemble's leaf mask of every test sheet (the report splits them into components too)."""
-    return [
-        f"results/predictions/ensemble/test/masks/{sample}.png"
-        for sample in get_samples("test")
+        for kind in kinds
     ]
 
 
@@ -516,16 +510,6 @@ def get_unlabelled_traits(wildcards):
     ]
 
 
-def get_prediction_output():
-    """Every model's (each seed's and the ensemble's) probabilities and masks of the test sheets."""
-    return [
-        f"results/predictions/{model}/test/{kind}{sample}.png"
-        for model in get_models()
-        for sample in get_samples("test")
-        for kind in ("", "masks/")
-    ]
-
-
 def get_model_output():
     """Each seed's model files."""
     return expand(
@@ -552,7 +536,7 @@ def get_final_output():
         *expand("results/data/{split}/annotations.json", split=SPLITS),
         *get_resized_output(),
         *get_model_output(),
-        *get_prediction_output(),
+        *get_prediction_files(get_models(), ("", "masks/")),
         *expand("results/leaves/{model}/test/traits.csv", model=get_models()),
         "results/metrics/summary.csv",
         "results/dwc/test/measurementorfact.csv",

@@ -79,8 +79,8 @@ rule report:
         images=get_split_files("images", "png", split="test"),
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
-        ensemble_masks=get_ensemble_mask_files(),
-        seed_probabilities=get_seed_probability_files(),
+        ensemble_masks=get_prediction_files(["ensemble"], ("masks/",)),
+        seed_probabilities=get_prediction_files(expand("seed{seed}", seed=config["seeds"])),
         scales=get_scale_files("test"),
     output:
         html=report(

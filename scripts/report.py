@@ -68,7 +68,7 @@ def sheet_gallery(inputs, params, ensemble: pd.DataFrame, traits: pd.DataFrame) 
     samples = [Path(p).stem for p in inputs.images]
     scales = {record["sample"]: record for record in map(_read_json, inputs.scales)}
     learned = params.instances["method"] == "learned"
-    spec = MeasureSpec(**params.measure)
+    spec, resize = MeasureSpec(**params.measure), ResizeSpec(**params.resize)
     figures = []
     for row in ensemble.sort_values("iou").itertuples():
         index = samples.index(row.sample)
@@ -85,7 +85,7 @@ def sheet_gallery(inputs, params, ensemble: pd.DataFrame, traits: pd.DataFrame) 
         )
         if learned:
             mask = read_png(inputs.ensemble_masks[index]) > 0
-            working = ResizeSpec(**params.resize).target_shape(*mask.shape)
+            working = resize.target_shape(*mask.shape)
             components = predicted_leaves(mask, image, working, spec, scale["px_per_mm"])
             picture = report.side_by_side(picture, report.thumbnail(report.overlay(image, truth, components, []), 320))
             caption += (

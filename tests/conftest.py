@@ -22,6 +22,10 @@ def fast_scontrol(tmp_path_factory):
         yield
 
 
+# Workflow test modules, longest first (wall time on 2 cores, 2026-12-01).
+SLOWEST_FIRST = ("test_workflow.py", "test_bad_input.py", "test_slurm.py", "test_missing_labels.py", "test_pretrain.py")
+
+
 def pytest_collection_modifyitems(items):
     """Workflow modules (marked slow) first, the longest first, so that parallel workers finish together."""
     order = {name: rank for rank, name in enumerate(SLOWEST_FIRST)}
@@ -30,7 +34,3 @@ def pytest_collection_modifyitems(items):
         return order.get(item.path.name, len(order) if item.get_closest_marker("slow") else len(order) + 1)
 
     items.sort(key=rank)
-
-
-# Workflow test modules, longest first (wall time on 2 cores, 2026-12-01).
-SLOWEST_FIRST = ("test_workflow.py", "test_bad_input.py", "test_slurm.py", "test_missing_labels.py", "test_pretrain.py")

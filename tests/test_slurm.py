@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FAST_SCONTROL_DIR
-from test_workflow import BIN, ROOT, TINY, snakemake, snakemake_command
+from test_workflow import BIN, ROOT, TINY, BackgroundRun, snakemake
 
 pytestmark = pytest.mark.slow
 TARGETS = ["results/models/seed0/provenance.json", "results/predictions/seed0/test/test_0000.png"]
@@ -81,10 +81,9 @@ def test_tiny_config_runs_as_slurm_jobs_and_matches_a_local_run(cluster, tmp_pat
     local.mkdir()
     remote.mkdir()
     # The local run goes beside the SLURM run, whose jobs spend much of their time queued.
-    log = (tmp_path / "local.log").open("w")
-    local_run = subprocess.Popen(snakemake_command(local, config, *TARGETS), stdout=log, stderr=subprocess.STDOUT)
+    local_run = BackgroundRun(local, config, *TARGETS)
     result = snakemake(remote, config, *TARGETS, "--profile", str(ROOT / "profiles" / "slurm"), *SLURM_OVERRIDES)
-    assert local_run.wait(timeout=600) == 0, (tmp_path / "local.log").read_text()[-3000:]
+    local_run.assert_succeeds()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     job_ids = _job_ids(remote)
     assert job_ids, "no SLURM job logs were written"

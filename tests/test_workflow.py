@@ -57,6 +57,19 @@ def snakemake(workdir: Path, config: dict, *args: str) -> subprocess.CompletedPr
     return subprocess.run(snakemake_command(workdir, config, *args), capture_output=True, text=True, timeout=600)
 
 
+class BackgroundRun:
+    """The real Snakefile started in `workdir` without waiting, its output kept in `workdir`.log."""
+
+    def __init__(self, workdir: Path, config: dict, *args: str):
+        self.log = workdir.with_suffix(".log")
+        with self.log.open("w") as output:
+            command = snakemake_command(workdir, config, *args)
+            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+
+    def assert_succeeds(self) -> None:
+        assert self.process.wait(timeout=600) == 0, self.log.read_text()[-3000:]
+
+
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("demo")
@@ -338,10 +351,7 @@ def test_training_killed_mid_run_resumes_to_identical_weights(tmp_path):
     reference.mkdir()
     killed.mkdir()
     # The uninterrupted reference runs beside the run that is killed: one core each.
-    log = (tmp_path / "reference.log").open("w")
-    uninterrupted = subprocess.Popen(
-        snakemake_command(reference, config, target, "--cores", "1"), stdout=log, stderr=subprocess.STDOUT
-    )
+    uninterrupted = BackgroundRun(reference, config, target, "--cores", "1")
     job = subprocess.Popen(
         snakemake_command(killed, config, target, "--cores", "1"),
         stdout=subprocess.DEVNULL,
@@ -362,7 +372,7 @@ def test_training_killed_mid_run_resumes_to_identical_weights(tmp_path):
     assert snakemake(killed, config, "--unlock").returncode == 0
     resumed = snakemake(killed, config, target, "--rerun-incomplete")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert uninterrupted.wait(timeout=600) == 0, (tmp_path / "reference.log").read_text()[-3000:]
+    uninterrupted.assert_succeeds()
     assert "resuming from checkpoint" in (killed / "results" / "logs" / "train" / "seed0.log").read_text()
     digest = json.loads((killed / target).read_text())["state_dict_sha256"]
     assert digest == json.loads((reference / target).read_text())["state_dict_sha256"]
