@@ -80,7 +80,9 @@ rule report:
         truth_labels=get_split_files("labels", "png", split="test"),
         predicted_labels=get_leaf_files("labels", "png", split="test", model="ensemble"),
         ensemble_masks=get_prediction_files(["ensemble"], ("masks/",)),
-        seed_probabilities=get_prediction_files(expand("seed{seed}", seed=config["seeds"])),
+        seed_probabilities=get_prediction_files(
+            expand("seed{seed}", seed=config["seeds"])
+        ),
         scales=get_scale_files("test"),
     output:
         html=report(
