@@ -19,10 +19,11 @@ MODES = ("machine", "portable")
 PORTABLE_ENVIRONMENT = {
     # ATen's vectorised kernels: the lane width (AVX2 8, AVX-512 16 floats) sets the order of reductions.
     "ATEN_CPU_CAPABILITY": "avx2",
-    # MKL's conditional numerical reproducibility: one AVX2 code path whatever the CPU's vendor or model;
-    # STRICT: also whatever the memory alignment of the arrays (the non-strict mode's results followed it).
-    "MKL_CBWR": "AVX2,STRICT",
-    # oneDNN's JIT kernels (off in portable mode; capped for any op that still reaches them).
+    # MKL's conditional numerical reproducibility: its compatible branch is the one whose results agree
+    # between Intel and AMD CPUs (the AVX2 branch's GEMM with a small dimension and vector math do not).
+    # Slow, but oneDNN takes the convolutions: only small remainders reach MKL.
+    "MKL_CBWR": "COMPATIBLE",
+    # oneDNN's JIT kernels, which do the convolutions: capped at AVX2 on every CPU.
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     # NumPy's AVX-512 ufunc loops (exp, log, reductions) round differently from its AVX2 ones.
     "NPY_DISABLE_CPU_FEATURES": "X86_V4,AVX512_ICL,AVX512_SPR",
@@ -63,7 +64,7 @@ def pin_cpu_numerics(mode: str) -> dict[str, str]:
 
 
 def configure_torch(mode: str, configured_threads: int, granted_threads: int) -> int:
-    """After import: set torch's threads (and oneDNN off in portable mode); returns the thread count used.
+    """After import: set torch's threads; returns the thread count used.
 
     Portable bits need the configured count even where Snakemake grants fewer cores
     (reductions split by thread); machine mode takes what the job was granted.
@@ -72,9 +73,6 @@ def configure_torch(mode: str, configured_threads: int, granted_threads: int) ->
 
     threads = configured_threads if mode == "portable" else granted_threads
     torch.set_num_threads(threads)
-    if mode == "portable":
-        # oneDNN's kernel and blocking choices follow cache sizes and core counts; ATen's own convolutions do not.
-        torch.backends.mkldnn.enabled = False
     return threads
 
 
@@ -142,14 +140,14 @@ def reproducibility_claim(record: dict) -> str:
         and record["machine"] in ("x86_64", "AMD64")
         and all(flag in record["cpu_flags"] for flag in REQUIRED_FLAGS)
         and record["aten_cpu_capability"] == "AVX2"
-        and not record["mkldnn_enabled"]
+        and record["mkldnn_enabled"]
         and all(record["environment"].get(name) == value for name, value in pins.items())
     )
     if portable_ready:
         return (
             "portable: the same bits on other x86-64 CPUs with AVX2 and FMA, given the same package versions, "
-            f"{record['torch_threads']} threads and the same inputs (shown on AMD CPUs, native and emulated; "
-            "not yet on Intel: README, Randomness and reproducibility)"
+            f"{record['torch_threads']} threads and the same inputs (shown on an AMD EPYC and on emulated Intel and "
+            "AMD CPUs; not yet on a real Intel or AVX-512 CPU: README, Randomness and reproducibility)"
         )
     return "bitwise on this machine only (same CPU model, threads, package versions and inputs)"
 

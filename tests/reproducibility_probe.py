@@ -1,7 +1,7 @@
 """A tiny fixed training and prediction run; prints its hashes and numerics as JSON.
 
 Run in a fresh process (the numerics are pinned before torch is imported):
-    python tests/reproducibility_probe.py portable|machine
+    python tests/reproducibility_probe.py portable|machine [threads, default 1]
 Inputs come from NumPy's PCG64 and integer arithmetic only, so they are the same
 bits on every machine; the hashes then show what the CPU numerics did.
 """
@@ -13,6 +13,7 @@ import sys
 from herbarium_leaves.reproducibility import configure_torch, numerics_record, pin_cpu_numerics
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "portable"
+THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 pin_cpu_numerics(MODE)
 
 import logging  # noqa: E402
@@ -46,7 +47,7 @@ def leaf_sheet(rng: np.random.Generator, height: int, width: int) -> tuple[np.nd
 
 
 def main() -> None:
-    configure_torch(MODE, 1, 1)
+    configure_torch(MODE, THREADS, THREADS)
     rng = np.random.default_rng(20261201)
     sheets = [leaf_sheet(rng, SIZE, SIZE) for _ in range(6)]
     table = pd.DataFrame({"source": [f"s{i // 2}" for i in range(6)], "copy": [i % 2 for i in range(6)]})

@@ -1,10 +1,10 @@
 """Portable CPU numerics: pinned hashes of a tiny training and prediction, the claims, the recorded differences.
 
 The pinned hashes were made on an AMD EPYC (AVX2, no AVX-512) with the pinned package
-versions, and the same weights came out under QEMU's emulation of an AMD EPYC-Rome (an
-emulated Intel Haswell did not settle it: README, Randomness and reproducibility).
-Portable mode aims at them on any x86-64 CPU with AVX2 and FMA; a failure on another
-CPU prints the numerics there, to compare with the record below.
+versions; the same weights and pixels came out under QEMU's emulation of an Intel
+Haswell and an AMD EPYC-Rome (README, Randomness and reproducibility). Portable mode
+aims at them on any x86-64 CPU with AVX2 and FMA; a failure on another CPU prints the
+numerics there, to compare with the record below.
 """
 
 import json
@@ -24,10 +24,19 @@ from herbarium_leaves.reproducibility import (
 )
 
 PROBE = Path(__file__).with_name("reproducibility_probe.py")
-# tests/reproducibility_probe.py portable, recorded on AMD EPYC (avx2, fma; no avx512f), torch 2.14.1.
-PORTABLE_STATE_DICT_SHA256 = "6cdf2752a0bf7d0159f044877b34e3df86f9c25a5e9c9df82ef2247a6dd5c7b5"
-# The prediction's uint8 probability map (the pixels its PNG holds), 96 x 80 px.
-PORTABLE_PREDICTION_SHA256 = "199c7cce9b63ddff26a7d71aa6f1ff41ca1b361ab1631d7c9990f95b796aaef2"
+# tests/reproducibility_probe.py portable THREADS, recorded on AMD EPYC (avx2, fma; no avx512f), torch 2.14.1:
+# the state dict's sha256 and that of the prediction's uint8 probability map (the pixels its PNG holds, 96 x 80).
+# Thread counts take other paths (one thread: 1 x 1 convolutions by ATen and MKL; two: all by oneDNN).
+PINNED = {
+    1: (
+        "9629eccfe965b07791a826e97c071a3e9d048e6817f9e86b12c91a3fc3e8808a",
+        "3ced51823cd80a613fc924c2161802552fbb0fc83ef47acf5a3318cb461170ce",
+    ),
+    2: (
+        "3d96a0dc2c7b3d8d86bfc9bd459e8925d8a514948239647a988007f9daeb42aa",
+        "5fc8935bfec75a79f8f8c40573e2321f2f39bae1c7a3ee9f00f4332b8150cc33",
+    ),
+}
 RECORDED_ON = {
     "cpu_model": "AMD EPYC",
     "cpu_flags": ["sse4_2", "avx", "avx2", "fma"],
@@ -36,35 +45,39 @@ RECORDED_ON = {
 }
 
 
-def run_probe(mode: str) -> dict:
-    result = subprocess.run([sys.executable, str(PROBE), mode], capture_output=True, text=True, check=True)
+def run_probe(mode: str, threads: int = 1) -> dict:
+    command = [sys.executable, str(PROBE), mode, str(threads)]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
 def portable():
-    return run_probe("portable")
+    return {threads: run_probe("portable", threads) for threads in PINNED}
 
 
 @pytest.mark.slow
-def test_portable_training_gives_the_pinned_weights(portable):
-    here = {key: portable["numerics"].get(key) for key in RECORDED_ON}
-    assert portable["state_dict_sha256"] == PORTABLE_STATE_DICT_SHA256, f"recorded on {RECORDED_ON}, here {here}"
+@pytest.mark.parametrize("threads", sorted(PINNED))
+def test_portable_training_gives_the_pinned_weights(portable, threads):
+    here = {key: portable[threads]["numerics"].get(key) for key in RECORDED_ON}
+    assert portable[threads]["state_dict_sha256"] == PINNED[threads][0], f"recorded on {RECORDED_ON}, here {here}"
 
 
 @pytest.mark.slow
-def test_portable_prediction_gives_the_pinned_pixels(portable):
-    assert portable["prediction_shape"] == [96, 80]
-    here = {key: portable["numerics"].get(key) for key in RECORDED_ON}
-    assert portable["prediction_sha256"] == PORTABLE_PREDICTION_SHA256, f"recorded on {RECORDED_ON}, here {here}"
+@pytest.mark.parametrize("threads", sorted(PINNED))
+def test_portable_prediction_gives_the_pinned_pixels(portable, threads):
+    assert portable[threads]["prediction_shape"] == [96, 80]
+    here = {key: portable[threads]["numerics"].get(key) for key in RECORDED_ON}
+    assert portable[threads]["prediction_sha256"] == PINNED[threads][1], f"recorded on {RECORDED_ON}, here {here}"
 
 
 @pytest.mark.slow
-def test_a_portable_process_runs_with_every_pin_in_effect(portable):
-    numerics = portable["numerics"]
+@pytest.mark.parametrize("threads", sorted(PINNED))
+def test_a_portable_process_runs_with_every_pin_in_effect(portable, threads):
+    numerics = portable[threads]["numerics"]
     assert numerics["aten_cpu_capability"] == "AVX2"
-    assert numerics["mkldnn_enabled"] is False
-    assert numerics["torch_threads"] == 1
+    assert numerics["mkldnn_enabled"] is True
+    assert numerics["torch_threads"] == threads
     assert all(numerics["environment"][name] == value for name, value in PORTABLE_ENVIRONMENT.items())
     assert numerics["claim"].startswith("portable: the same bits on other x86-64 CPUs")
 
@@ -75,7 +88,7 @@ def test_machine_mode_takes_other_paths_and_claims_this_machine_only(portable):
     assert machine["numerics"]["mkldnn_enabled"] is True
     assert machine["numerics"]["claim"].startswith("bitwise on this machine only")
     # The pins reach the bits: without them the same run gives other weights.
-    assert machine["state_dict_sha256"] != portable["state_dict_sha256"]
+    assert machine["state_dict_sha256"] != portable[1]["state_dict_sha256"]
 
 
 def _record(**changes) -> dict:
@@ -86,7 +99,7 @@ def _record(**changes) -> dict:
         "machine": "x86_64",
         "cpu_flags": ["avx2", "fma"],
         "aten_cpu_capability": "AVX2",
-        "mkldnn_enabled": False,
+        "mkldnn_enabled": True,
         "environment": dict(PORTABLE_ENVIRONMENT),
         "torch_threads": 2,
         "torch": "2.14.1",
@@ -99,12 +112,13 @@ def _record(**changes) -> dict:
     [
         ({}, "portable: the same bits on other x86-64 CPUs"),
         ({"device": "cuda"}, "statistical only"),
-        ({"mode": "machine", "mkldnn_enabled": True}, "bitwise on this machine only"),
+        ({"mode": "machine"}, "bitwise on this machine only"),
+        ({"mkldnn_enabled": False}, "bitwise on this machine only"),
         ({"cpu_flags": ["avx", "sse4_2"], "aten_cpu_capability": "AVX"}, "bitwise on this machine only"),
         ({"environment": {**PORTABLE_ENVIRONMENT, "MKL_CBWR": None}}, "bitwise on this machine only"),
         ({"machine": "aarch64"}, "bitwise on this machine only"),
     ],
-    ids=["portable", "cuda", "machine mode", "no avx2", "pin missing", "not x86"],
+    ids=["portable", "cuda", "machine mode", "oneDNN off", "no avx2", "pin missing", "not x86"],
 )
 def test_the_claim_follows_the_numerics_in_effect(changes, claim):
     assert reproducibility_claim(_record(**changes)).startswith(claim)
@@ -121,7 +135,7 @@ def test_differences_name_each_recorded_setting_this_machine_lacks():
     found = differences(recorded, here)
     assert "cpu_model: recorded 'Intel Xeon', here 'x'" in found
     assert "torch_threads: recorded 1, here 2" in found
-    assert "MKL_CBWR: recorded 'AVX2,STRICT', here None" in found
+    assert "MKL_CBWR: recorded 'COMPATIBLE', here None" in found
     assert differences(here, here) == []
 
 

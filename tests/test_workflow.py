@@ -147,7 +147,7 @@ def test_training_records_its_numerics_and_verify_says_whether_a_replay_matches(
     assert provenance["settings"]["reproducibility"] == numerics["mode"] == "portable"
     assert (
         numerics["claim"].startswith("portable: the same bits on other x86-64 CPUs")
-        and numerics["mkldnn_enabled"] is False
+        and numerics["mkldnn_enabled"] is True
     )
     assert {"cpu_model", "cpu_flags", "aten_cpu_capability", "environment", "torch_threads"} <= set(numerics)
     reports = demo_run / "results" / "verify"
@@ -159,7 +159,7 @@ def test_training_records_its_numerics_and_verify_says_whether_a_replay_matches(
     report = json.loads(report_path.read_text())
     assert report["identical"] is False and report["recorded_sha256"] != report["replayed_sha256"]
     assert "mode: recorded 'portable', here 'machine'" in report["differences"]
-    assert "NOT identical" in result.stderr and "MKL_CBWR: recorded 'AVX2,STRICT', here None" in result.stderr
+    assert "NOT identical" in result.stderr and "MKL_CBWR: recorded 'COMPATIBLE', here None" in result.stderr
     # Replayed as recorded: identical after the first epoch.
     result = snakemake(demo_run, TINY, "verify", "--forcerun", "verify")
     assert result.returncode == 0, result.stderr[-3000:]
