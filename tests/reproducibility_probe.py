@@ -1,9 +1,10 @@
-"""A tiny fixed training and prediction run; prints its hashes and numerics as JSON.
+"""A tiny fixed training and prediction run; prints its hashes and numerics as JSON, one line per thread count.
 
 Run in a fresh process (the numerics are pinned before torch is imported):
-    python tests/reproducibility_probe.py portable|machine [threads, default 1]
-Inputs come from NumPy's PCG64 and integer arithmetic only, so they are the same
-bits on every machine; the hashes then show what the CPU numerics did.
+    python tests/reproducibility_probe.py portable|machine [threads ...; default 1]
+Each thread count runs from the same seeds, as a process of its own would. Inputs
+come from NumPy's PCG64 and integer arithmetic only, so they are the same bits on
+every machine; the hashes then show what the CPU numerics did.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ import sys
 from herbarium_leaves.reproducibility import configure_torch, numerics_record, pin_cpu_numerics
 
 MODE = sys.argv[1] if len(sys.argv) > 1 else "portable"
-THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+THREAD_COUNTS = [int(count) for count in sys.argv[2:]] or [1]
 pin_cpu_numerics(MODE)
 
 import logging  # noqa: E402
@@ -46,8 +47,9 @@ def leaf_sheet(rng: np.random.Generator, height: int, width: int) -> tuple[np.nd
     return np.clip(image.astype(np.int16) + noise, 0, 255).astype(np.uint8), mask
 
 
-def main() -> None:
-    configure_torch(MODE, THREADS, THREADS)
+def probe(threads: int) -> dict:
+    """Train and predict on `threads` threads; the hashes of the weights and the prediction, and the numerics."""
+    configure_torch(MODE, threads, threads)
     rng = np.random.default_rng(20261201)
     sheets = [leaf_sheet(rng, SIZE, SIZE) for _ in range(6)]
     table = pd.DataFrame({"source": [f"s{i // 2}" for i in range(6)], "copy": [i % 2 for i in range(6)]})
@@ -62,17 +64,14 @@ def main() -> None:
     probability = predict_sheet(
         model.eval(), sheet, ResizeSpec("fixed", SIZE, SIZE), InferenceSpec(window=SIZE), torch.device("cpu")
     )
-    print(
-        json.dumps(
-            {
-                "state_dict_sha256": state_dict_digest(model),
-                "prediction_sha256": hashlib.sha256(probability.tobytes()).hexdigest(),
-                "prediction_shape": list(probability.shape),
-                "numerics": numerics_record(MODE, "cpu"),
-            }
-        )
-    )
+    return {
+        "state_dict_sha256": state_dict_digest(model),
+        "prediction_sha256": hashlib.sha256(probability.tobytes()).hexdigest(),
+        "prediction_shape": list(probability.shape),
+        "numerics": numerics_record(MODE, "cpu"),
+    }
 
 
 if __name__ == "__main__":
-    main()
+    for count in THREAD_COUNTS:
+        print(json.dumps(probe(count)), flush=True)

@@ -45,15 +45,16 @@ RECORDED_ON = {
 }
 
 
-def run_probe(mode: str, threads: int = 1) -> dict:
-    command = [sys.executable, str(PROBE), mode, str(threads)]
+def run_probe(mode: str, *thread_counts: int) -> list[dict]:
+    """The probe's result per thread count, from one fresh process."""
+    command = [sys.executable, str(PROBE), mode, *map(str, thread_counts)]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return [json.loads(line) for line in result.stdout.strip().splitlines()[-len(thread_counts) :]]
 
 
 @pytest.fixture(scope="module")
 def portable():
-    return {threads: run_probe("portable", threads) for threads in PINNED}
+    return dict(zip(PINNED, run_probe("portable", *PINNED), strict=True))
 
 
 @pytest.mark.slow
@@ -84,7 +85,7 @@ def test_a_portable_process_runs_with_every_pin_in_effect(portable, threads):
 
 @pytest.mark.slow
 def test_machine_mode_takes_other_paths_and_claims_this_machine_only(portable):
-    machine = run_probe("machine")
+    (machine,) = run_probe("machine", 1)
     assert machine["numerics"]["mkldnn_enabled"] is True
     assert machine["numerics"]["claim"].startswith("bitwise on this machine only")
     # The pins reach the bits: without them the same run gives other weights.
