@@ -11,6 +11,7 @@ import functools
 import os
 import platform
 import sys
+import tempfile
 from pathlib import Path
 
 MODES = ("machine", "portable")
@@ -31,6 +32,8 @@ PORTABLE_ENVIRONMENT = {
 # OpenCV's AVX-512 dispatch; only named where the CPU has it (OpenCV warns at every import otherwise).
 OPENCV_AVX512 = {"OPENCV_CPU_DISABLE": "AVX512-SKX"}
 PINNED_NAMES = (*PORTABLE_ENVIRONMENT, *OPENCV_AVX512)
+# What oneDNN reports when ONEDNN_MAX_CPU_ISA=AVX2 took effect (its verbose header's "isa:").
+ONEDNN_PORTABLE_ISA = "Intel AVX2"
 # CPU features a portable run needs: the pinned paths are AVX2 code (and glibc's FMA variants of exp/log).
 REQUIRED_FLAGS = ("avx2", "fma")
 _RECORDED_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")
@@ -101,6 +104,44 @@ def cpu_model() -> str:
     return _cpuinfo().get("model name") or platform.processor() or platform.machine()
 
 
+@functools.cache
+def onednn_dispatch() -> dict[str, str]:
+    """oneDNN's version and the ISA it dispatches to, as its verbose header says (empty where oneDNN is off).
+
+    The header is printed once per process, at the first primitive run with verbose
+    output on: one small grouped convolution (which ATen always hands to oneDNN) is run
+    so, with the process's standard output caught in a file.
+    """
+    import torch
+
+    if not (torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled):
+        return {}
+    with tempfile.TemporaryFile() as caught:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        os.dup2(caught.fileno(), 1)
+        try:
+            with torch.backends.mkldnn.verbose(torch.backends.mkldnn.VERBOSE_ON):
+                torch.nn.functional.conv2d(torch.ones(1, 2, 8, 8), torch.ones(2, 1, 3, 3), groups=2)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        caught.seek(0)
+        header = caught.read().decode("utf-8", errors="replace")
+    found = {}
+    for line in header.splitlines():
+        if ",info,oneDNN " in line:
+            found["version"] = line.split(",info,oneDNN ", 1)[1].split(" ", 1)[0]
+        elif ",info,cpu,isa:" in line:
+            found["isa"] = line.split(",info,cpu,isa:", 1)[1].strip()
+    return found
+
+
+def _mkl_version(build: str) -> str | None:
+    """MKL's version line in torch's build configuration."""
+    return next((line.strip(" -") for line in build.splitlines() if "Math Kernel Library Version" in line), None)
+
+
 def numerics_record(mode: str, device: str | None = None) -> dict:
     """The CPU, the dispatch torch actually uses, the pins, and the reproducibility class this run can claim.
 
@@ -120,10 +161,13 @@ def numerics_record(mode: str, device: str | None = None) -> dict:
         "cpu_flags": flags,
         "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "mkldnn_enabled": bool(torch.backends.mkldnn.enabled),
+        "onednn_isa": onednn_dispatch().get("isa"),
+        "onednn_version": onednn_dispatch().get("version"),
         "environment": {name: os.environ.get(name) for name in PINNED_NAMES},
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "mkl": torch.backends.mkl.is_available(),
+        "mkl_version": _mkl_version(torch.__config__.show()),
     }
     record["claim"] = reproducibility_claim(record)
     return record
@@ -141,6 +185,7 @@ def reproducibility_claim(record: dict) -> str:
         and all(flag in record["cpu_flags"] for flag in REQUIRED_FLAGS)
         and record["aten_cpu_capability"] == "AVX2"
         and record["mkldnn_enabled"]
+        and record.get("onednn_isa") == ONEDNN_PORTABLE_ISA
         and all(record["environment"].get(name) == value for name, value in pins.items())
     )
     if portable_ready:
@@ -161,8 +206,10 @@ def differences(recorded: dict, current: dict) -> list[str]:
         "cpu_flags",
         "aten_cpu_capability",
         "mkldnn_enabled",
+        "onednn_isa",
         "torch_threads",
         "torch",
+        "mkl_version",
     )
     found = [
         f"{key}: recorded {recorded.get(key)!r}, here {current.get(key)!r}"

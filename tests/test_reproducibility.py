@@ -78,6 +78,8 @@ def test_a_portable_process_runs_with_every_pin_in_effect(portable, threads):
     numerics = portable[threads]["numerics"]
     assert numerics["aten_cpu_capability"] == "AVX2"
     assert numerics["mkldnn_enabled"] is True
+    assert numerics["onednn_isa"] == "Intel AVX2" and numerics["onednn_version"].startswith("v")
+    assert "Math Kernel Library" in numerics["mkl_version"]
     assert numerics["torch_threads"] == threads
     assert all(numerics["environment"][name] == value for name, value in PORTABLE_ENVIRONMENT.items())
     assert numerics["claim"].startswith("portable: the same bits on other x86-64 CPUs")
@@ -101,6 +103,7 @@ def _record(**changes) -> dict:
         "cpu_flags": ["avx2", "fma"],
         "aten_cpu_capability": "AVX2",
         "mkldnn_enabled": True,
+        "onednn_isa": "Intel AVX2",
         "environment": dict(PORTABLE_ENVIRONMENT),
         "torch_threads": 2,
         "torch": "2.14.1",
@@ -115,11 +118,12 @@ def _record(**changes) -> dict:
         ({"device": "cuda"}, "statistical only"),
         ({"mode": "machine"}, "bitwise on this machine only"),
         ({"mkldnn_enabled": False}, "bitwise on this machine only"),
+        ({"onednn_isa": "Intel AVX-512 with Intel DL Boost"}, "bitwise on this machine only"),
         ({"cpu_flags": ["avx", "sse4_2"], "aten_cpu_capability": "AVX"}, "bitwise on this machine only"),
         ({"environment": {**PORTABLE_ENVIRONMENT, "MKL_CBWR": None}}, "bitwise on this machine only"),
         ({"machine": "aarch64"}, "bitwise on this machine only"),
     ],
-    ids=["portable", "cuda", "machine mode", "oneDNN off", "no avx2", "pin missing", "not x86"],
+    ids=["portable", "cuda", "machine mode", "oneDNN off", "oneDNN past AVX2", "no avx2", "pin missing", "not x86"],
 )
 def test_the_claim_follows_the_numerics_in_effect(changes, claim):
     assert reproducibility_claim(_record(**changes)).startswith(claim)
@@ -131,11 +135,12 @@ def test_an_avx512_cpu_also_pins_opencv():
 
 
 def test_differences_name_each_recorded_setting_this_machine_lacks():
-    recorded = _record(cpu_model="Intel Xeon", torch_threads=1)
+    recorded = _record(cpu_model="Intel Xeon", torch_threads=1, onednn_isa="Intel AVX-512")
     here = _record(environment={**PORTABLE_ENVIRONMENT, "MKL_CBWR": None})
     found = differences(recorded, here)
     assert "cpu_model: recorded 'Intel Xeon', here 'x'" in found
     assert "torch_threads: recorded 1, here 2" in found
+    assert "onednn_isa: recorded 'Intel AVX-512', here 'Intel AVX2'" in found
     assert "MKL_CBWR: recorded 'COMPATIBLE', here None" in found
     assert differences(here, here) == []
 
