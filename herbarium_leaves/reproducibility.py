@@ -152,7 +152,7 @@ def numerics_record(mode: str, device: str | None = None) -> dict:
     if device is None:
         device = "cuda" if torch.cuda.is_initialized() else "cpu"
 
-    flags = cpu_flags()
+    flags, onednn = cpu_flags(), onednn_dispatch()
     record = {
         "mode": mode,
         "device": device,
@@ -161,8 +161,8 @@ def numerics_record(mode: str, device: str | None = None) -> dict:
         "cpu_flags": flags,
         "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "mkldnn_enabled": bool(torch.backends.mkldnn.enabled),
-        "onednn_isa": onednn_dispatch().get("isa"),
-        "onednn_version": onednn_dispatch().get("version"),
+        "onednn_isa": onednn.get("isa"),
+        "onednn_version": onednn.get("version"),
         "environment": {name: os.environ.get(name) for name in PINNED_NAMES},
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
