@@ -1,8 +1,9 @@
 """Portable CPU numerics: pinned hashes of a tiny training and prediction, the claims, the recorded differences.
 
 The pinned hashes were made on an AMD EPYC (AVX2, no AVX-512) with the pinned package
-versions; the same weights and pixels came out under QEMU's emulation of an Intel
-Haswell and an AMD EPYC-Rome (README, Randomness and reproducibility). Portable mode
+versions; the same weights and pixels came out under QEMU's emulation of Intel
+Haswell, Broadwell and Skylake-Client and AMD EPYC-Rome at two threads, and of Haswell
+at one (README, Randomness and reproducibility). Portable mode
 aims at them on any x86-64 CPU with AVX2 and FMA; a failure on another CPU prints the
 numerics there, to compare with the record below.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from herbarium_leaves.reproducibility import (
+    ONEDNN_PORTABLE_ISA,
     PORTABLE_ENVIRONMENT,
     ReproducibilityError,
     differences,
@@ -78,7 +80,7 @@ def test_a_portable_process_runs_with_every_pin_in_effect(portable, threads):
     numerics = portable[threads]["numerics"]
     assert numerics["aten_cpu_capability"] == "AVX2"
     assert numerics["mkldnn_enabled"] is True
-    assert numerics["onednn_isa"] == "Intel AVX2" and numerics["onednn_version"].startswith("v")
+    assert numerics["onednn_isa"] == ONEDNN_PORTABLE_ISA and numerics["onednn_version"].startswith("v")
     assert "Math Kernel Library" in numerics["mkl_version"]
     assert numerics["torch_threads"] == threads
     assert all(numerics["environment"][name] == value for name, value in PORTABLE_ENVIRONMENT.items())
@@ -103,7 +105,7 @@ def _record(**changes) -> dict:
         "cpu_flags": ["avx2", "fma"],
         "aten_cpu_capability": "AVX2",
         "mkldnn_enabled": True,
-        "onednn_isa": "Intel AVX2",
+        "onednn_isa": ONEDNN_PORTABLE_ISA,
         "environment": dict(PORTABLE_ENVIRONMENT),
         "torch_threads": 2,
         "torch": "2.14.1",
