@@ -6,8 +6,10 @@ none (target at least 99 %); the number of confident values off by more than 2 %
 (target 0); the share found per ruler style; seconds per sheet on one core (target at
 most 0.5 s at scan size).
 
-Run: .venv/bin/python benchmarks/bench_scale.py [n_small] [n_scan] [small_height] [small_width]
-(defaults: 200 sheets at 1024 x 704 px, the generator's default size, and 50 at 4000 x 2760 px)
+Run: .venv/bin/python benchmarks/bench_scale.py [n_small] [n_scan]
+(defaults: 200 sheets at the demo's 512 x 352 px, where mm ticks are 1.2 px apart and only
+5 mm and cm ticks can be read; 200 at 1024 x 704 px, the generator's default size; and 50
+at 4000 x 2760 px)
 """
 
 import sys
@@ -57,9 +59,8 @@ def measure(n_sheets: int, height: int, width: int, first_index: int) -> dict:
 def main():
     n_small = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     n_scan = int(sys.argv[2]) if len(sys.argv) > 2 else 50
-    small = (int(sys.argv[3]), int(sys.argv[4])) if len(sys.argv) > 4 else (1024, 704)
     cv2.setNumThreads(1)  # one core
-    for n_sheets, (height, width) in ((n_small, small), (n_scan, (4000, 2760))):
+    for n_sheets, (height, width) in ((n_small, (512, 352)), (n_small, (1024, 704)), (n_scan, (4000, 2760))):
         result = measure(n_sheets, height, width, first_index=0)
         print(
             f"{result['size']} px, {n_sheets} sheets: with a ruler {result['with_ruler']}, within 1 % "

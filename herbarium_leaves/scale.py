@@ -4,7 +4,10 @@ A ruler is found as rows of evenly spaced thin ticks, in either orientation and
 polarity; a scale is accepted only when two tick periods on the same ruler agree as
 millimetre and centimetre (or half-centimetre) ticks do: a ratio of 10 or 5. Inch
 scales (ratios of 2, 4, 8, 16), barcodes, text and colour charts do not show that
-pair, so they give no scale rather than a wrong one.
+pair, so they give no scale rather than a wrong one. On sheets too coarse for mm
+ticks to be told apart, half-centimetre and centimetre ticks (ratio 2) must agree
+instead, and a ruler that shows more than one such pair (an inch scale beside the
+metric one) gives none.
 """
 
 from __future__ import annotations
@@ -19,12 +22,19 @@ from scipy.sparse.csgraph import connected_components
 PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only bounds the search, never the answer
 # The image shows the whole sheet: its long side spans 320 to 700 mm, so 1 mm is 0.6 to 1.3 times the guess.
 _GUESS_RANGE = (0.6, 1.3)
+# On sheets too coarse for mm ticks, the image's long side must span 365 to 525 mm: a 5 mm and cm pair (ratio 2)
+# then cannot be an inch scale's 1/4 and 1/8 inch (0.64 times the true px/mm) or 1/2 and 1/4 inch (1.27 times).
+_COARSE_GUESS_RANGE = (0.8, 1.15)
 MIN_TICKS = 8  # evenly spaced ticks that make a run
 MIN_PERIOD_PX = 2.2  # finer ticks cannot be told apart
+MIN_COARSE_PERIOD_PX = 4.0  # 5 mm ticks closer than this are not trusted to confirm cm ticks
 _SPACING_TOLERANCE = 0.12  # neighbouring spacings of one run differ by at most this fraction
 _AGREEMENT = 0.02  # the two periods must agree to 2 % (ratio 10 or 5), or
 _FINE_AGREEMENT = 0.05  # to 5 % when mm ticks are under 4 px apart (their period is then the less certain)
-_RATIOS = (10, 5)
+# Tick pairs (fine, coarse) in mm that confirm a scale: mm with cm or 5 mm where mm ticks can be told
+# apart, else 5 mm with cm.
+_FINE_PAIRS = ((1, 10), (1, 5))
+_COARSE_PAIRS = ((5, 10),)
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,9 @@ class RulerScale:
     confidence: float
     box: tuple[int, int, int, int] | None = None  # x0, y0, x1, y1 in px
     orientation: str | None = None
-    mm_period_px: float | None = None
-    coarse_period_px: float | None = None  # the cm (or 5 mm) ticks' period that confirms the mm period
+    fine_period_px: float | None = None  # the mm (or 5 mm) ticks' period that confirms the coarse period
+    fine_mm: int | None = None  # 1 or 5
+    coarse_period_px: float | None = None  # the cm (or 5 mm) ticks' period the px/mm is measured on
     coarse_mm: int | None = None  # 10 or 5
     periods_px: list[float] = field(default_factory=list)
     reason: str = ""
@@ -154,30 +165,32 @@ def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
     return result
 
 
-def _tolerance(mm_period: float) -> float:
-    """How closely the mm and coarse periods must agree: looser where mm ticks are under 4 px apart."""
-    return _AGREEMENT if mm_period >= 4 else _FINE_AGREEMENT
+def _tolerance(fine_period: float, fine_mm: int) -> float:
+    """How closely the fine and coarse periods must agree: looser where the fine ticks are under 4 px apart,
+    or are 5 mm ticks drawn a few px apart on a coarse sheet."""
+    return _AGREEMENT if fine_period >= 4 and fine_mm == 1 else _FINE_AGREEMENT
 
 
-def _confirms(fine: TickRun, coarse: TickRun, ratio: int, px_per_mm_guess: float) -> float | None:
-    """How well a fine run confirms a coarse run as mm and cm (ratio 10) or 5 mm (ratio 5) ticks of one ruler.
+def _confirms(fine: TickRun, coarse: TickRun, pair: tuple[int, int], px_per_mm_guess: float) -> float | None:
+    """How well a fine run confirms a coarse run as ticks `pair` mm apart (mm and cm, mm and 5 mm, 5 mm and cm).
 
     Returns the relative mismatch of the periods, or None when they are not one
-    ruler's: periods off by more than the tolerance, a fine period that cannot be a mm
-    (0.6 to 1.3 times the guess), fine ticks spanning under 70 % of a coarse period, fine
-    ticks mostly outside the coarse ones' extent or more than 12 mm across from them,
-    fine ticks much fainter than the coarse ones (paper texture), or fine ticks out of
-    step with the coarse ones (every cm tick is also a mm tick).
+    ruler's: periods off by more than the tolerance, a fine period that cannot be the
+    fine unit (0.6 to 1.3 times the guess; 0.8 to 1.15 for 5 mm ticks), fine ticks spanning under 70 % of a coarse
+    period, fine ticks mostly outside the coarse ones' extent or more than 12 mm across
+    from them, fine ticks much fainter than the coarse ones (paper texture), or fine
+    ticks out of step with the coarse ones (every cm tick is also a mm tick).
     """
-    mismatch = coarse.period / (ratio * fine.period) - 1
-    tolerance = _tolerance(fine.period)
-    low, high = _GUESS_RANGE
-    if abs(mismatch) > tolerance or not low * px_per_mm_guess <= fine.period <= high * px_per_mm_guess:
+    fine_mm, coarse_mm = pair
+    mismatch = coarse.period * fine_mm / (coarse_mm * fine.period) - 1
+    tolerance = _tolerance(fine.period, fine_mm)
+    low, high = (fine_mm * bound * px_per_mm_guess for bound in (_COARSE_GUESS_RANGE if fine_mm > 1 else _GUESS_RANGE))
+    if abs(mismatch) > tolerance or not low <= fine.period <= high:
         return None
     if fine.end - fine.start < 0.7 * coarse.period:
         return None
     overlap = min(fine.end, coarse.end + fine.period) - max(fine.start, coarse.start - fine.period)
-    if overlap < 0.8 * (fine.end - fine.start) or abs(fine.across - coarse.across) > 12 * px_per_mm_guess:
+    if overlap < 0.8 * min(fine.end - fine.start, coarse.end - coarse.start) or abs(fine.across - coarse.across) > 12 * px_per_mm_guess:
         return None
     if fine.strength < 0.3 * coarse.strength:
         return None
@@ -188,30 +201,47 @@ def _confirms(fine: TickRun, coarse: TickRun, ratio: int, px_per_mm_guess: float
     return mismatch
 
 
-def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
-    """The scale one candidate ruler's runs support: a mm run that confirms a cm (or 5 mm) run.
+def _halves_on(runs: list[TickRun], coarse: TickRun) -> bool:
+    """Whether ticks at twice or a quarter of the coarse period lie along it: with the pair at half of it, a chain
+    of halvings that only an inch scale shows (1, 1/2, 1/4, 1/8 inch); a coarse sheet's metric ruler shows cm and
+    5 mm ticks only (its mm ticks cannot be told apart)."""
+    return any(
+        min(abs(run.period / (ratio * coarse.period) - 1) for ratio in (2, 0.25)) < _AGREEMENT
+        and min(run.end, coarse.end) - max(run.start, coarse.start) > coarse.period
+        and abs(run.across - coarse.across) <= 1.2 * coarse.period
+        and run.strength >= 0.3 * coarse.strength
+        for run in runs
+    )
 
-    The px/mm is the coarse period over 10 (or 5), from all runs of that period (the
-    longer span); the fine period only confirms it.
+
+def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, pairs=_FINE_PAIRS) -> RulerScale:
+    """The scale one candidate ruler's runs support: a fine run that confirms a coarse run as one of `pairs`.
+
+    The px/mm is the coarse period over its mm, from all runs of that period (the
+    longer span); the fine period only confirms it. With 5 mm and cm ticks (ratio 2,
+    as inch scales have too), a ruler whose confirmed pairs disagree gives none.
     """
     periods = _cluster_periods(runs)
-    best = None
+    found = []
     for coarse in runs:
-        for ratio in _RATIOS:
-            confirming = [
-                (fine, _confirms(fine, coarse, ratio, px_per_mm_guess)) for fine in runs if fine is not coarse
-            ]
+        for pair in pairs:
+            confirming = [(fine, _confirms(fine, coarse, pair, px_per_mm_guess)) for fine in runs if fine is not coarse]
             confirming = [(abs(mismatch), fine.period) for fine, mismatch in confirming if mismatch is not None]
             if not confirming:
                 continue
             mismatch, fine_period = min(confirming)
+            if pair == _COARSE_PAIRS[0] and _halves_on(runs, coarse):
+                continue
             period, _, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
-            confidence = float(np.clip(1 - mismatch / _tolerance(fine_period), 0, 1) * min(1.0, ticks / 20))
-            if best is None or confidence > best[0]:
-                best = (confidence, period / ratio, fine_period, period, ratio)
-    if best is None:
-        return RulerScale(None, 0.0, periods_px=[p for p, _, _ in periods], reason="no mm and cm periods agree")
-    confidence, px_per_mm, fine, coarse, ratio = best
+            confidence = float(np.clip(1 - mismatch / _tolerance(fine_period, pair[0]), 0, 1) * min(1.0, ticks / 20))
+            found.append((confidence, period / pair[1], fine_period, pair[0], period, pair[1]))
+    tick_periods = [p for p, _, _ in periods]
+    if not found:
+        return RulerScale(None, 0.0, periods_px=tick_periods, reason="no two tick periods agree")
+    best = max(found)
+    if pairs == _COARSE_PAIRS and any(abs(other[1] / best[1] - 1) > _AGREEMENT for other in found):
+        return RulerScale(None, 0.0, periods_px=tick_periods, reason="5 mm and cm pairs on the ruler disagree")
+    confidence, px_per_mm, fine, fine_mm, coarse, coarse_mm = best
     vertical = runs[0].vertical
     along = (min(r.start for r in runs), max(r.end for r in runs))
     across = (min(r.across for r in runs), max(r.across for r in runs))
@@ -222,9 +252,10 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float) -> RulerScale:
         (round(x0), round(y0), round(x1), round(y1)),
         "vertical" if vertical else "horizontal",
         fine,
+        fine_mm,
         coarse,
-        ratio,
-        [p for p, _, _ in periods],
+        coarse_mm,
+        tick_periods,
     )
 
 
@@ -237,7 +268,8 @@ def _scaled(scale: RulerScale, factor: int) -> RulerScale:
         scale.confidence,
         tuple(value * factor for value in scale.box),
         scale.orientation,
-        scale.mm_period_px * factor,
+        scale.fine_period_px * factor,
+        scale.fine_mm,
         scale.coarse_period_px * factor,
         scale.coarse_mm,
         [period * factor for period in scale.periods_px],
@@ -251,21 +283,25 @@ def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG
     """
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     guess = max(gray.shape) / paper_long_side_mm
-    if guess < MIN_PERIOD_PX:
-        return RulerScale(None, 0.0, reason=f"mm ticks would be under {MIN_PERIOD_PX} px apart at this resolution")
+    pairs = _FINE_PAIRS if guess >= MIN_PERIOD_PX else _COARSE_PAIRS
+    if 5 * guess < MIN_COARSE_PERIOD_PX:
+        return RulerScale(
+            None, 0.0, reason=f"5 mm ticks would be under {MIN_COARSE_PERIOD_PX} px apart at this resolution"
+        )
     # Fine scans are searched at a lower resolution (mm ticks still 3 px apart or more), then scaled back.
     shrink = max(1, int(guess // 3.0))
     if shrink > 1:
         gray = cv2.resize(gray, (gray.shape[1] // shrink, gray.shape[0] // shrink), interpolation=cv2.INTER_AREA)
     gray = gray.astype(np.float32)
     found = [
-        ruler_scale(group, guess / shrink)
+        ruler_scale(group, guess / shrink, pairs)
         for group in group_rulers(find_tick_runs(gray, guess / shrink), guess / shrink)
     ]
     found = [_scaled(scale, shrink) for scale in found]
     found = sorted((scale for scale in found if scale.px_per_mm), key=lambda s: -s.confidence)
     if not found:
-        return RulerScale(None, 0.0, reason="no ruler with agreeing mm and cm ticks")
+        ticks = "mm and cm ticks" if pairs == _FINE_PAIRS else "5 mm and cm ticks (mm ticks too fine to tell apart)"
+        return RulerScale(None, 0.0, reason=f"no ruler with agreeing {ticks}")
     if any(abs(other.px_per_mm / found[0].px_per_mm - 1) > _AGREEMENT for other in found[1:]):
         return RulerScale(None, 0.0, reason="rulers on the sheet disagree")
     return found[0]
@@ -287,7 +323,8 @@ def resolve_scale(given: float | None, ruler: RulerScale | None, default: float 
             "confidence": ruler.confidence,
             "box": list(ruler.box) if ruler.box else None,
             "orientation": ruler.orientation,
-            "mm_period_px": ruler.mm_period_px,
+            "fine_period_px": ruler.fine_period_px,
+            "fine_mm": ruler.fine_mm,
             "coarse_period_px": ruler.coarse_period_px,
             "coarse_mm": ruler.coarse_mm,
             "tick_periods_px": ruler.periods_px,

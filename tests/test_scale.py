@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -64,8 +66,38 @@ def test_inch_scales_and_lone_periods_give_no_scale():
     stripes = _paper()
     _ticks(stripes, 1800, 100.3, 7.0, lambda k: 40, 30)  # evenly spaced lines, one period only
     assert detect_ruler_scale(stripes).px_per_mm is None
-    small = generate_sheet(11, 0, 512, 352)
-    assert "under 2.2 px apart" in detect_ruler_scale(small.image).reason
+    tiny = generate_sheet(11, 0, 256, 176)
+    assert "5 mm ticks would be under 4.0 px apart" in detect_ruler_scale(tiny.image).reason
+
+
+@pytest.mark.parametrize(("index", "style"), [(1, "mm_cm"), (9, "cm_inch")])
+def test_coarse_sheets_are_read_from_5_mm_and_cm_ticks(index, style):
+    sheet = generate_sheet(11, index, 512, 352)  # 1.2 px/mm: mm ticks cannot be told apart
+    assert sheet.ruler == style
+    found = detect_ruler_scale(sheet.image)
+    assert found.px_per_mm == pytest.approx(sheet.px_per_mm, rel=0.01)
+    assert (found.fine_mm, found.coarse_mm) == (5, 10)
+    white = generate_sheet(11, 7, 512, 352)
+    assert white.ruler == "white_cm"  # cm ticks alone: nothing confirms them
+    assert "5 mm and cm" in detect_ruler_scale(white.image).reason
+
+
+def _coarse_ruler(spacing_mm: float, depth: Callable[[int], int], count: int) -> np.ndarray:
+    """A 512 x 352 px sheet (1.22 px/mm) with dark ticks every `spacing_mm`, depth in px by tick index."""
+    image = _paper(512, 352)
+    px_per_mm = 512 / 420
+    for k in range(count):
+        x = round(20 + k * spacing_mm * px_per_mm)
+        image[440 : 440 + depth(k), x] = 30
+    return image
+
+
+def test_inch_halvings_on_a_coarse_sheet_give_no_scale():
+    # 1/2, 1/4 and 1/8 inch ticks pair like cm and 5 mm ticks (ratio 2) at 1.27 and 0.64 times the px/mm
+    inch = _coarse_ruler(25.4 / 8, lambda k: 16 if k % 8 == 0 else 13 if k % 4 == 0 else 10 if k % 2 == 0 else 7, 80)
+    assert detect_ruler_scale(inch).px_per_mm is None
+    metric = _coarse_ruler(5.0, lambda k: 16 if k % 2 == 0 else 10, 50)
+    assert detect_ruler_scale(metric).px_per_mm == pytest.approx(512 / 420, rel=0.01)
 
 
 def test_scale_comes_from_the_first_source_that_applies():
