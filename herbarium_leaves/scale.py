@@ -176,10 +176,11 @@ def _confirms(fine: TickRun, coarse: TickRun, pair: tuple[int, int], px_per_mm_g
 
     Returns the relative mismatch of the periods, or None when they are not one
     ruler's: periods off by more than the tolerance, a fine period that cannot be the
-    fine unit (0.6 to 1.3 times the guess; 0.8 to 1.15 for 5 mm ticks), fine ticks spanning under 70 % of a coarse
-    period, fine ticks mostly outside the coarse ones' extent or more than 12 mm across
-    from them, fine ticks much fainter than the coarse ones (paper texture), or fine
-    ticks out of step with the coarse ones (every cm tick is also a mm tick).
+    fine unit (0.6 to 1.3 times the guess; 0.8 to 1.15 for 5 mm ticks), fine ticks
+    spanning under 70 % of a coarse period, fine and coarse ticks that mostly miss each
+    other along the ruler (under 80 % of the shorter run shared) or lie more than 12 mm
+    apart across it, fine ticks much fainter than the coarse ones (paper texture), or
+    fine ticks out of step with the coarse ones (every cm tick is also a mm tick).
     """
     fine_mm, coarse_mm = pair
     mismatch = coarse.period * fine_mm / (coarse_mm * fine.period) - 1
@@ -190,7 +191,8 @@ def _confirms(fine: TickRun, coarse: TickRun, pair: tuple[int, int], px_per_mm_g
     if fine.end - fine.start < 0.7 * coarse.period:
         return None
     overlap = min(fine.end, coarse.end + fine.period) - max(fine.start, coarse.start - fine.period)
-    if overlap < 0.8 * min(fine.end - fine.start, coarse.end - coarse.start) or abs(fine.across - coarse.across) > 12 * px_per_mm_guess:
+    shorter = min(fine.end - fine.start, coarse.end - coarse.start)
+    if overlap < 0.8 * shorter or abs(fine.across - coarse.across) > 12 * px_per_mm_guess:
         return None
     if fine.strength < 0.3 * coarse.strength:
         return None
