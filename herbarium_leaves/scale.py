@@ -20,21 +20,36 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 PAPER_LONG_SIDE_MM = 420.0  # a herbarium sheet; only bounds the search, never the answer
-# The image shows the whole sheet: its long side spans 320 to 700 mm, so 1 mm is 0.6 to 1.3 times the guess.
-_GUESS_RANGE = (0.6, 1.3)
-# On sheets too coarse for mm ticks, the image's long side must span 365 to 525 mm: a 5 mm and cm pair (ratio 2)
-# then cannot be an inch scale's 1/4 and 1/8 inch (0.64 times the true px/mm) or 1/2 and 1/4 inch (1.27 times).
-_COARSE_GUESS_RANGE = (0.8, 1.15)
 MIN_TICKS = 8  # evenly spaced ticks that make a run
 MIN_PERIOD_PX = 2.2  # finer ticks cannot be told apart
 MIN_COARSE_PERIOD_PX = 4.0  # 5 mm ticks closer than this are not trusted to confirm cm ticks
 _SPACING_TOLERANCE = 0.12  # neighbouring spacings of one run differ by at most this fraction
 _AGREEMENT = 0.02  # the two periods must agree to 2 % (ratio 10 or 5), or
 _FINE_AGREEMENT = 0.05  # to 5 % when mm ticks are under 4 px apart (their period is then the less certain)
-# Tick pairs (fine, coarse) in mm that confirm a scale: mm with cm or 5 mm where mm ticks can be told
-# apart, else 5 mm with cm.
-_FINE_PAIRS = ((1, 10), (1, 5))
-_COARSE_PAIRS = ((5, 10),)
+
+
+@dataclass(frozen=True)
+class _TickPairs:
+    """Which tick pairs (fine, coarse, in mm) confirm a scale at a sheet's resolution, and how strictly."""
+
+    pairs: tuple[tuple[int, int], ...]
+    guess_range: tuple[float, float]  # the fine unit's period, as multiples of fine mm x the guessed px/mm
+    always_loose: bool  # agreement to _FINE_AGREEMENT whatever the fine period
+    inch_guard: bool  # ratio 2, as an inch scale halves: reject halving chains and disagreeing pairs
+    ticks: str  # what must agree, for the reason when nothing does
+
+    def tolerance(self, fine_period: float) -> float:
+        """How closely the fine and coarse periods must agree: looser where the fine ticks are under 4 px apart."""
+        return _FINE_AGREEMENT if self.always_loose or fine_period < 4 else _AGREEMENT
+
+
+# mm with cm or 5 mm ticks. The image shows the whole sheet: its long side spans 320 to 700 mm, so 1 mm is 0.6 to
+# 1.3 times the guess.
+_MM_PAIRS = _TickPairs(((1, 10), (1, 5)), (0.6, 1.3), False, False, "mm and cm ticks")
+# 5 mm with cm ticks, where mm ticks cannot be told apart (5 mm ticks are drawn a few px apart, so agreement is
+# looser). The image's long side must span 365 to 525 mm: the pair then cannot be an inch scale's 1/4 and 1/8 inch
+# (0.64 times the true px/mm) or 1/2 and 1/4 inch (1.27 times).
+_COARSE_PAIRS = _TickPairs(((5, 10),), (0.8, 1.15), True, True, "5 mm and cm ticks (mm ticks too fine to tell apart)")
 
 
 @dataclass(frozen=True)
@@ -165,13 +180,9 @@ def _cluster_periods(runs: list[TickRun]) -> list[tuple[float, float, int]]:
     return result
 
 
-def _tolerance(fine_period: float, fine_mm: int) -> float:
-    """How closely the fine and coarse periods must agree: looser where the fine ticks are under 4 px apart,
-    or are 5 mm ticks drawn a few px apart on a coarse sheet."""
-    return _AGREEMENT if fine_period >= 4 and fine_mm == 1 else _FINE_AGREEMENT
-
-
-def _confirms(fine: TickRun, coarse: TickRun, pair: tuple[int, int], px_per_mm_guess: float) -> float | None:
+def _confirms(
+    fine: TickRun, coarse: TickRun, pair: tuple[int, int], mode: _TickPairs, px_per_mm_guess: float
+) -> float | None:
     """How well a fine run confirms a coarse run as ticks `pair` mm apart (mm and cm, mm and 5 mm, 5 mm and cm).
 
     Returns the relative mismatch of the periods, or None when they are not one
@@ -184,9 +195,8 @@ def _confirms(fine: TickRun, coarse: TickRun, pair: tuple[int, int], px_per_mm_g
     """
     fine_mm, coarse_mm = pair
     mismatch = coarse.period * fine_mm / (coarse_mm * fine.period) - 1
-    tolerance = _tolerance(fine.period, fine_mm)
-    low, high = (fine_mm * bound * px_per_mm_guess for bound in (_COARSE_GUESS_RANGE if fine_mm > 1 else _GUESS_RANGE))
-    if abs(mismatch) > tolerance or not low <= fine.period <= high:
+    low, high = (fine_mm * bound * px_per_mm_guess for bound in mode.guess_range)
+    if abs(mismatch) > mode.tolerance(fine.period) or not low <= fine.period <= high:
         return None
     if fine.end - fine.start < 0.7 * coarse.period:
         return None
@@ -216,8 +226,8 @@ def _halves_on(runs: list[TickRun], coarse: TickRun) -> bool:
     )
 
 
-def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, pairs=_FINE_PAIRS) -> RulerScale:
-    """The scale one candidate ruler's runs support: a fine run that confirms a coarse run as one of `pairs`.
+def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, mode: _TickPairs = _MM_PAIRS) -> RulerScale:
+    """The scale one candidate ruler's runs support: a fine run that confirms a coarse run as one of `mode`'s pairs.
 
     The px/mm is the coarse period over its mm, from all runs of that period (the
     longer span); the fine period only confirms it. With 5 mm and cm ticks (ratio 2,
@@ -226,22 +236,24 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, pairs=_FINE_PAIRS) 
     periods = _cluster_periods(runs)
     found = []
     for coarse in runs:
-        for pair in pairs:
-            confirming = [(fine, _confirms(fine, coarse, pair, px_per_mm_guess)) for fine in runs if fine is not coarse]
+        if mode.inch_guard and _halves_on(runs, coarse):
+            continue
+        for pair in mode.pairs:
+            confirming = [
+                (fine, _confirms(fine, coarse, pair, mode, px_per_mm_guess)) for fine in runs if fine is not coarse
+            ]
             confirming = [(abs(mismatch), fine.period) for fine, mismatch in confirming if mismatch is not None]
             if not confirming:
                 continue
             mismatch, fine_period = min(confirming)
-            if pair == _COARSE_PAIRS[0] and _halves_on(runs, coarse):
-                continue
             period, _, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
-            confidence = float(np.clip(1 - mismatch / _tolerance(fine_period, pair[0]), 0, 1) * min(1.0, ticks / 20))
+            confidence = float(np.clip(1 - mismatch / mode.tolerance(fine_period), 0, 1) * min(1.0, ticks / 20))
             found.append((confidence, period / pair[1], fine_period, pair[0], period, pair[1]))
     tick_periods = [p for p, _, _ in periods]
     if not found:
         return RulerScale(None, 0.0, periods_px=tick_periods, reason="no two tick periods agree")
     best = max(found)
-    if pairs == _COARSE_PAIRS and any(abs(other[1] / best[1] - 1) > _AGREEMENT for other in found):
+    if mode.inch_guard and any(abs(other[1] / best[1] - 1) > _AGREEMENT for other in found):
         return RulerScale(None, 0.0, periods_px=tick_periods, reason="5 mm and cm pairs on the ruler disagree")
     confidence, px_per_mm, fine, fine_mm, coarse, coarse_mm = best
     vertical = runs[0].vertical
@@ -285,7 +297,7 @@ def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG
     """
     gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
     guess = max(gray.shape) / paper_long_side_mm
-    pairs = _FINE_PAIRS if guess >= MIN_PERIOD_PX else _COARSE_PAIRS
+    mode = _MM_PAIRS if guess >= MIN_PERIOD_PX else _COARSE_PAIRS
     if 5 * guess < MIN_COARSE_PERIOD_PX:
         return RulerScale(
             None, 0.0, reason=f"5 mm ticks would be under {MIN_COARSE_PERIOD_PX} px apart at this resolution"
@@ -296,14 +308,13 @@ def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG
         gray = cv2.resize(gray, (gray.shape[1] // shrink, gray.shape[0] // shrink), interpolation=cv2.INTER_AREA)
     gray = gray.astype(np.float32)
     found = [
-        ruler_scale(group, guess / shrink, pairs)
+        ruler_scale(group, guess / shrink, mode)
         for group in group_rulers(find_tick_runs(gray, guess / shrink), guess / shrink)
     ]
     found = [_scaled(scale, shrink) for scale in found]
     found = sorted((scale for scale in found if scale.px_per_mm), key=lambda s: -s.confidence)
     if not found:
-        ticks = "mm and cm ticks" if pairs == _FINE_PAIRS else "5 mm and cm ticks (mm ticks too fine to tell apart)"
-        return RulerScale(None, 0.0, reason=f"no ruler with agreeing {ticks}")
+        return RulerScale(None, 0.0, reason=f"no ruler with agreeing {mode.ticks}")
     if any(abs(other.px_per_mm / found[0].px_per_mm - 1) > _AGREEMENT for other in found[1:]):
         return RulerScale(None, 0.0, reason="rulers on the sheet disagree")
     return found[0]

@@ -16,10 +16,12 @@ def _paper(height: int = 2100, width: int = 1450) -> np.ndarray:
     return np.clip(rng.normal(225, 3, (height, width)), 0, 255).astype(np.uint8)
 
 
-def _ticks(image: np.ndarray, top: int, start: float, spacing_mm: float, depths_px, count: int) -> None:
+def _ticks(
+    image: np.ndarray, top: int, start: float, spacing_mm: float, depths_px, count: int, px_per_mm: float = PX_PER_MM
+) -> None:
     """Dark 1 px ticks every `spacing_mm`, hanging from row `top`, depth by tick index."""
     for k in range(count):
-        x = round(start + k * spacing_mm * PX_PER_MM)
+        x = round(start + k * spacing_mm * px_per_mm)
         image[top : top + depths_px(k), x] = 30
 
 
@@ -85,10 +87,7 @@ def test_coarse_sheets_are_read_from_5_mm_and_cm_ticks(index, style):
 def _coarse_ruler(spacing_mm: float, depth: Callable[[int], int], count: int) -> np.ndarray:
     """A 512 x 352 px sheet (1.22 px/mm) with dark ticks every `spacing_mm`, depth in px by tick index."""
     image = _paper(512, 352)
-    px_per_mm = 512 / 420
-    for k in range(count):
-        x = round(20 + k * spacing_mm * px_per_mm)
-        image[440 : 440 + depth(k), x] = 30
+    _ticks(image, 440, 20, spacing_mm, depth, count, px_per_mm=512 / 420)
     return image
 
 
