@@ -216,7 +216,7 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
 
 
 def with_scale_source(traits: pd.DataFrame, source: str) -> pd.DataFrame:
-    """`traits` with px_per_mm_source (given, config or none) after px_per_mm: where the sheet's scale came from."""
+    """`traits` with px_per_mm_source (scale.SCALE_SOURCES) after px_per_mm: where the sheet's scale came from."""
     result = traits.copy()
     result.insert(result.columns.get_loc("px_per_mm") + 1, "px_per_mm_source", source)
     return result

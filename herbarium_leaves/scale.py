@@ -1,4 +1,4 @@
-"""A sheet's scale (px per mm) read from the ruler printed on it, by classical image analysis.
+"""A sheet's scale (px per mm) read from the ruler printed on it, or from its paper's extent, by classical image analysis.
 
 A ruler is found as rows of evenly spaced thin ticks, in either orientation and
 polarity; a scale is accepted only when two tick periods on the same ruler agree as
@@ -7,7 +7,8 @@ scales (ratios of 2, 4, 8, 16), barcodes, text and colour charts do not show tha
 pair, so they give no scale rather than a wrong one. On sheets too coarse for mm
 ticks to be told apart, half-centimetre and centimetre ticks (ratio 2) must agree
 instead, and a ruler that shows more than one such pair (an inch scale beside the
-metric one) gives none.
+metric one) gives none. Without a ruler, a sheet of known size scanned on a darker
+background gives its scale by its paper's long side.
 """
 
 from __future__ import annotations
@@ -320,14 +321,47 @@ def detect_ruler_scale(image: np.ndarray, paper_long_side_mm: float = PAPER_LONG
     return found[0]
 
 
-SCALE_SOURCES = ("given", "ruler", "config", "none")
+@dataclass(frozen=True)
+class PaperScale:
+    """What the paper's extent says: px_per_mm (None when it cannot be measured, with the reason) and its long side."""
+
+    px_per_mm: float | None
+    long_side_px: float | None = None
+    reason: str = ""
 
 
-def resolve_scale(given: float | None, ruler: RulerScale | None, default: float | None) -> dict:
-    """A sheet's scale record: the first that applies of a given value, the ruler, the config default, none.
+def detect_paper_scale(image: np.ndarray, paper_long_side_mm: float) -> PaperScale:
+    """px per mm from the paper's long side against a darker background, for a sheet `paper_long_side_mm` long.
 
-    Returns px_per_mm (None for none), source (SCALE_SOURCES), confidence (1 for given
-    and config values) and what the ruler detection found, whichever value was used.
+    The paper is the rows and columns more than half bright (Otsu's threshold), so a plant
+    or label on it does not matter. It is measured only when the background shows beyond
+    both ends of its long side: paper that reaches the image's edge may go on beyond it.
+    """
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    _, bright = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    rows, cols = np.flatnonzero(bright.mean(axis=1) > 0.5), np.flatnonzero(bright.mean(axis=0) > 0.5)
+    if len(rows) == 0 or len(cols) == 0:
+        return PaperScale(None, reason="no bright paper across half the image")
+    (y0, y1), (x0, x1) = (rows[0], rows[-1] + 1), (cols[0], cols[-1] + 1)
+    vertical = y1 - y0 >= x1 - x0
+    start, end, image_side = (y0, y1, gray.shape[0]) if vertical else (x0, x1, gray.shape[1])
+    if start == 0 or end == image_side:
+        return PaperScale(None, reason="the paper reaches the image's edge along its long side")
+    return PaperScale(float(end - start) / paper_long_side_mm, float(end - start))
+
+
+SCALE_SOURCES = ("given", "ruler", "paper", "config", "none")
+
+
+def resolve_scale(
+    given: float | None, ruler: RulerScale | None, default: float | None, paper: PaperScale | None = None
+) -> dict:
+    """A sheet's scale record: the first that applies of a given value, the ruler, the paper's extent, the config
+    default, none.
+
+    Returns px_per_mm (None for none), source (SCALE_SOURCES), confidence (1 for given,
+    paper and config values) and what the ruler and paper detections found, whichever
+    value was used.
     """
     detected = None
     if ruler is not None:
@@ -343,10 +377,15 @@ def resolve_scale(given: float | None, ruler: RulerScale | None, default: float 
             "tick_periods_px": ruler.periods_px,
             "reason": ruler.reason,
         }
+    found = {"ruler": detected}
+    if paper is not None:
+        found["paper"] = {"px_per_mm": paper.px_per_mm, "long_side_px": paper.long_side_px, "reason": paper.reason}
     if given is not None and np.isfinite(given) and given > 0:
-        return {"px_per_mm": float(given), "source": "given", "confidence": 1.0, "ruler": detected}
+        return {"px_per_mm": float(given), "source": "given", "confidence": 1.0, **found}
     if ruler is not None and ruler.px_per_mm:
-        return {"px_per_mm": ruler.px_per_mm, "source": "ruler", "confidence": ruler.confidence, "ruler": detected}
+        return {"px_per_mm": ruler.px_per_mm, "source": "ruler", "confidence": ruler.confidence, **found}
+    if paper is not None and paper.px_per_mm:
+        return {"px_per_mm": paper.px_per_mm, "source": "paper", "confidence": 1.0, **found}
     if default:
-        return {"px_per_mm": float(default), "source": "config", "confidence": 1.0, "ruler": detected}
-    return {"px_per_mm": None, "source": "none", "confidence": 0.0, "ruler": detected}
+        return {"px_per_mm": float(default), "source": "config", "confidence": 1.0, **found}
+    return {"px_per_mm": None, "source": "none", "confidence": 0.0, **found}

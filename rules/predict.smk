@@ -111,6 +111,7 @@ rule predict_chunk:
         max_image_pixels=config["data"]["max_image_pixels"],
         given_scales=get_chunk_given_scales,
         detect_scale=config["scale"]["detect"],
+        paper_long_side_mm=config["scale"]["paper_long_side_mm"],
         px_per_mm=config["unlabelled"]["px_per_mm"],
         reproducibility=config["reproducibility"],
         threads=config["predict"]["threads"],

@@ -23,11 +23,11 @@ def _model_of(path: str) -> str:
 
 
 def scale_table(paths: list[str]) -> pd.DataFrame:
-    """Per test sheet: the px/mm used and its source, and what the ruler gave (or why it gave none)."""
+    """Per test sheet: the px/mm used and its source, and what the ruler and the paper's extent gave (or why not)."""
     rows = []
     for path in paths:
         record = _read_json(path)
-        ruler = record["ruler"] or {}
+        ruler, paper = record["ruler"] or {}, record.get("paper")
         rows.append(
             {
                 "sheet": record["sample"],
@@ -35,6 +35,8 @@ def scale_table(paths: list[str]) -> pd.DataFrame:
                 "source": record["source"],
                 "px per mm from the ruler": ruler.get("px_per_mm"),
                 "ruler": ruler.get("reason") or ruler.get("orientation") or "not read (scale.detect off)",
+                "px per mm from the paper": paper["px_per_mm"] if paper else None,
+                "paper": (paper["reason"] or "measured") if paper else "not measured (scale.paper_long_side_mm null)",
                 "true px per mm": record.get("true_px_per_mm"),
             }
         )

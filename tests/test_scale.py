@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from herbarium_leaves.ingest import read_leaves_csv, read_scale_table
-from herbarium_leaves.scale import RulerScale, detect_ruler_scale, resolve_scale
+from herbarium_leaves.scale import PaperScale, RulerScale, detect_paper_scale, detect_ruler_scale, resolve_scale
 from herbarium_leaves.sheet_io import InputError
 from herbarium_leaves.synthetic import generate_sheet
 
@@ -113,6 +113,45 @@ def test_scale_comes_from_the_first_source_that_applies():
     none = resolve_scale(None, unread, None)
     assert none["px_per_mm"] is None and none["source"] == "none"
     assert none["ruler"]["reason"] == "no ruler with agreeing mm and cm ticks"
+
+
+def test_paper_before_config_and_after_the_ruler():
+    ruler = RulerScale(4.0, 0.9, (1, 2, 3, 4), "horizontal", 4.0, 40.0, 10, [4.0, 40.0])
+    unread = RulerScale(None, 0.0, reason="no ruler with agreeing mm and cm ticks")
+    paper = PaperScale(1.2, 504.0)
+    assert resolve_scale(None, ruler, 6.0, paper)["source"] == "ruler"
+    record = resolve_scale(None, unread, 6.0, paper)
+    assert record["source"] == "paper" and record["px_per_mm"] == 1.2
+    assert record["paper"] == {"px_per_mm": 1.2, "long_side_px": 504.0, "reason": ""}
+    unmeasured = PaperScale(None, reason="the paper reaches the image's edge along its long side")
+    assert resolve_scale(None, unread, 6.0, unmeasured)["source"] == "config"
+
+
+@pytest.mark.parametrize("style", ["classic", "varied", "shifted"])
+def test_the_paper_inside_a_scanner_border_gives_the_true_scale(style):
+    measured = missing = 0
+    for index in range(12):
+        sheet = generate_sheet(0, 1_000_000 + index, 512, 352, style=style)
+        paper = detect_paper_scale(sheet.image, 420.0)
+        if paper.px_per_mm is None:
+            missing += 1
+            continue
+        measured += 1
+        assert paper.px_per_mm == pytest.approx(sheet.px_per_mm, rel=0.005), index
+    assert measured >= 3 and missing >= 3  # about half the generated sheets lie inside a border
+
+
+def test_no_paper_scale_without_a_background_beyond_the_paper():
+    plain = np.dstack([_paper(700, 480)] * 3)
+    assert "reaches the image's edge" in detect_paper_scale(plain, 420.0).reason
+    framed = np.full((700, 480, 3), 20, np.uint8)
+    framed[20:680, 15:465] = 225
+    assert detect_paper_scale(framed, 420.0).px_per_mm == pytest.approx(660 / 420)
+    turned = np.ascontiguousarray(framed.transpose(1, 0, 2))
+    assert detect_paper_scale(turned, 420.0).px_per_mm == pytest.approx(660 / 420)
+    small = np.full((700, 480, 3), 20, np.uint8)
+    small[100:300, 40:440] = 225  # a card on a dark table, not a sheet
+    assert detect_paper_scale(small, 420.0).reason == "no bright paper across half the image"
 
 
 def test_given_scales_must_be_positive_numbers(tmp_path):
