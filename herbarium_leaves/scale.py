@@ -1,4 +1,4 @@
-"""A sheet's scale (px per mm) read from the ruler printed on it, or from its paper's extent, by classical image analysis.
+"""A sheet's scale (px per mm) from the ruler printed on it, or its paper's extent, by classical image analysis.
 
 A ruler is found as rows of evenly spaced thin ticks, in either orientation and
 polarity; a scale is accepted only when two tick periods on the same ruler agree as

@@ -1,4 +1,4 @@
-"""Each sheet's scale in a batch: a given px_per_mm, else the ruler, else the paper's extent, else the config default."""
+"""Each sheet's scale in a batch: a given px_per_mm, else the ruler, else the paper's extent, else the config's."""
 
 import pandas as pd
 
