@@ -1,4 +1,4 @@
-"""Scale from the ruler: accuracy and speed on generated sheets whose true px/mm is known.
+"""Scale from the ruler, and from the paper's extent: accuracy and speed on generated sheets whose true px/mm is known.
 
 For each size: of the sheets with a ruler, the share whose detected px/mm is within 1 %
 of the truth (target at least 97 %); of the sheets without one, the share that report
@@ -10,6 +10,11 @@ Run: .venv/bin/python benchmarks/bench_scale.py [n_small] [n_scan]
 (defaults: 200 sheets at the demo's 512 x 352 px, where mm ticks are 1.2 px apart and only
 5 mm and cm ticks can be read; 200 at 1024 x 704 px, the generator's default size; and 50
 at 4000 x 2760 px)
+
+The paper (scale.paper_long_side_mm 420, the generator's sheet): of the sheets inside a
+scanner border, the share measured and the share within 1 %; values off by more than 2 %;
+and the scale the pipeline would use (ruler, else paper, else the image's long side over
+420 mm, as the demo's scale.px_per_mm) within 1 % of the truth, over all sheets.
 """
 
 import sys
@@ -19,14 +24,16 @@ from collections import Counter
 import cv2
 import numpy as np
 
-from herbarium_leaves.scale import detect_ruler_scale
-from herbarium_leaves.synthetic import generate_sheet
+from herbarium_leaves.scale import detect_paper_scale, detect_ruler_scale, resolve_scale
+from herbarium_leaves.synthetic import PAPER_HEIGHT_MM, generate_sheet
 
 
 def measure(n_sheets: int, height: int, width: int, first_index: int) -> dict:
     """Detection figures over `n_sheets` generated sheets of one size."""
     with_ruler = within = no_ruler = said_none = wrong = 0
     seconds, per_style, found_style = [], Counter(), Counter()
+    bordered = paper_measured = paper_within = paper_wrong = used_within = 0
+    paper_seconds = []
     for index in range(first_index, first_index + n_sheets):
         sheet = generate_sheet(7, index, height, width)
         began = time.perf_counter()
@@ -44,6 +51,17 @@ def measure(n_sheets: int, height: int, width: int, first_index: int) -> dict:
         else:
             no_ruler += 1
             said_none += found.px_per_mm is None
+        began = time.perf_counter()
+        paper = detect_paper_scale(sheet.image, PAPER_HEIGHT_MM)
+        paper_seconds.append(time.perf_counter() - began)
+        bordered += sheet.px_per_mm * PAPER_HEIGHT_MM < height - 0.5  # the paper is shorter than the image
+        if paper.px_per_mm:
+            paper_measured += 1
+            paper_error = abs(paper.px_per_mm / sheet.px_per_mm - 1)
+            paper_within += paper_error <= 0.01
+            paper_wrong += paper_error > 0.02
+        used = resolve_scale(None, found, height / PAPER_HEIGHT_MM, paper)["px_per_mm"]
+        used_within += abs(used / sheet.px_per_mm - 1) <= 0.01
     return {
         "size": f"{height} x {width}",
         "with_ruler": with_ruler,
@@ -53,6 +71,12 @@ def measure(n_sheets: int, height: int, width: int, first_index: int) -> dict:
         "wrong_over_2pct": wrong,
         "per_style": {style: f"{found_style[style]}/{count}" for style, count in sorted(per_style.items())},
         "seconds_per_sheet": float(np.mean(seconds)),
+        "bordered": bordered,
+        "paper_measured": paper_measured,
+        "paper_within_1pct": paper_within,
+        "paper_wrong_over_2pct": paper_wrong,
+        "paper_seconds_per_sheet": float(np.mean(paper_seconds)),
+        "used_within_1pct": used_within / n_sheets,
     }
 
 
@@ -68,6 +92,12 @@ def main():
             f"{100 * result['said_none']:.1f} % (target >= 99 %); confident values off by > 2 %: "
             f"{result['wrong_over_2pct']} (target 0); found per style {result['per_style']}; "
             f"{result['seconds_per_sheet']:.2f} s per sheet on one core"
+        )
+        print(
+            f"  paper: of {result['bordered']} sheets inside a border, measured {result['paper_measured']}, "
+            f"within 1 % {result['paper_within_1pct']}; off by > 2 %: {result['paper_wrong_over_2pct']}; "
+            f"{result['paper_seconds_per_sheet']:.3f} s per sheet; the scale used (ruler, paper, image size) "
+            f"within 1 % on {100 * result['used_within_1pct']:.1f} % of the sheets"
         )
 
 
