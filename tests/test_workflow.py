@@ -237,14 +237,15 @@ def test_the_run_ends_in_metrics_and_a_report(demo_run):
     assert page.count('<figure class="pair">') == 1 and "right: the same mask as connected components" in page
 
 
-def test_the_demo_takes_each_sheets_scale_from_its_ruler_or_the_default(tmp_path):
+def test_the_demo_takes_each_sheets_scale_from_its_ruler_paper_or_the_default(tmp_path):
     """The shipped demo's settings (512 x 352 px, given_scale false): a readable ruler gives the scale, scored by
-    the truth; a sheet without one gets the config default, and its record says why."""
+    the truth; else the paper's long side inside a scanner border; else the config default, and its record says
+    why neither gave one."""
     demo = yaml.safe_load((ROOT / "config.yaml").read_text())
-    config = {"seeds": [0], "data": {"synthetic": {**demo["data"]["synthetic"], "n_train": 1, "n_test": 4}}}
+    config = {"seeds": [0], "data": {"synthetic": {**demo["data"]["synthetic"], "n_train": 1, "n_test": 5}}}
     config["scale"] = demo["scale"]
     assert config["data"]["synthetic"]["given_scale"] is False
-    targets = [f"results/scale/test/test_{i:04d}.json" for i in range(4)]
+    targets = [f"results/scale/test/test_{i:04d}.json" for i in range(5)]
     result = snakemake(tmp_path, config, *targets)
     assert result.returncode == 0, result.stderr[-3000:]
     sources = set()
@@ -256,10 +257,14 @@ def test_the_demo_takes_each_sheets_scale_from_its_ruler_or_the_default(tmp_path
         if record["source"] == "ruler":
             assert truth.ruler is not None and record["ruler"]["fine_mm"] == 5 and record["ruler"]["coarse_mm"] == 10
             assert record["px_per_mm"] == pytest.approx(truth.px_per_mm, rel=0.01)
+        elif record["source"] == "paper":
+            assert record["paper"]["long_side_px"] < 512 and "5 mm and cm ticks" in record["ruler"]["reason"]
+            assert record["px_per_mm"] == pytest.approx(truth.px_per_mm, rel=0.005)
         else:
             assert record["source"] == "config" and record["px_per_mm"] == demo["scale"]["px_per_mm"]
             assert "5 mm and cm ticks" in record["ruler"]["reason"]
-    assert sources == {"ruler", "config"}
+            assert record["paper"]["reason"] == "the paper reaches the image's edge along its long side"
+    assert sources == {"ruler", "paper", "config"}
 
 
 def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tmp_path):
