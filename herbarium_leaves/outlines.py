@@ -24,8 +24,10 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
     and margins are lost or blurred. For each leaf, pixels within `radius_px` of its
     outline (not another leaf's) are re-assigned by colour (CIELAB): to the leaf
     when nearer the median colour of its core (the leaf eroded by `radius_px`) than
-    that of the paper just outside it. Protrusions under 3 px wide (petiole stubs)
-    are opened away and only the part connected to the core is kept. Returns a new
+    that of the paper just outside it. Protrusions so added under 3 px wide (petiole
+    stubs) are opened away, and the network's own outline by a disk of half `radius_px`
+    (spurs it cannot resolve: a petiole or stem taken for blade); only the part
+    connected to the core is kept. Returns a new
     uint16 label image; radius 0, or a leaf too small to have a core, is left as it was.
     """
     if radius_px <= 0 or not labels.any():
@@ -33,7 +35,7 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     refined = labels.copy()
     height, width = labels.shape
-    reach, outer, one = _disk(radius_px), _disk(radius_px + 3), _disk(1)
+    reach, outer, one, spur = _disk(radius_px), _disk(radius_px + 3), _disk(1), _disk(max(1, radius_px // 2))
     for region in skimage.measure.regionprops(labels):
         y0, x0, y1, x1 = region.bbox
         pad = radius_px + 4
@@ -55,7 +57,9 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
         added = leafy_band & ~own
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
         added &= cv2.morphologyEx((own | added).astype(np.uint8), cv2.MORPH_OPEN, one).astype(bool)
-        kept = core | (leafy_band & own) | added
+        # Spurs of the network's own outline under 2 * (radius // 2) + 1 px wide (a petiole, a stem) go too.
+        network = cv2.morphologyEx((core | (leafy_band & own)).astype(np.uint8), cv2.MORPH_OPEN, spur).astype(bool)
+        kept = core | network | added
         parts = skimage.measure.label(kept, connectivity=2)
         kept = np.isin(parts, np.unique(parts[core & (parts > 0)]))
         out = refined[y0:y1, x0:x1]
