@@ -191,8 +191,8 @@ def reproducibility_claim(record: dict) -> str:
     if portable_ready:
         return (
             "portable: the same bits on other x86-64 CPUs with AVX2 and FMA, given the same package versions, "
-            f"{record['torch_threads']} threads and the same inputs (shown on an AMD EPYC and on emulated Intel and "
-            "AMD CPUs; not yet on a real Intel or AVX-512 CPU: README, Randomness and reproducibility)"
+            f"{record['torch_threads']} threads and the same inputs (shown on an AMD EPYC with AVX2, an Intel Xeon "
+            "with AVX-512 and AMX, and emulated Intel and AMD CPUs: README, Randomness and reproducibility)"
         )
     return "bitwise on this machine only (same CPU model, threads, package versions and inputs)"
 
