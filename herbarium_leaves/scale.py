@@ -350,6 +350,17 @@ def detect_paper_scale(image: np.ndarray, paper_long_side_mm: float) -> PaperSca
     return PaperScale(float(end - start) / paper_long_side_mm, float(end - start))
 
 
+def detect_scales(
+    image: np.ndarray, detect_ruler: bool, paper_long_side_mm: float | None
+) -> tuple[RulerScale | None, PaperScale | None]:
+    """What the sheet itself says of its scale: the ruler (when `detect_ruler`) and the paper (when its length is
+    known), each None when not looked for; the image goes to grey once for both."""
+    gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) if image.ndim == 3 else image
+    ruler = detect_ruler_scale(gray) if detect_ruler else None
+    paper = detect_paper_scale(gray, paper_long_side_mm) if paper_long_side_mm else None
+    return ruler, paper
+
+
 SCALE_SOURCES = ("given", "ruler", "paper", "config", "none")
 
 

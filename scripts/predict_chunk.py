@@ -14,7 +14,7 @@ from herbarium_leaves.probability import leaf_and_interior, mask_from_probabilit
 from herbarium_leaves.reproducibility import configure_torch
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
-from herbarium_leaves.scale import detect_paper_scale, detect_ruler_scale, resolve_scale
+from herbarium_leaves.scale import detect_scales, resolve_scale
 from herbarium_leaves.sheet_io import InputError, read_sheet_image, write_csv, write_json, write_png
 from herbarium_leaves.training import resolve_device
 
@@ -42,8 +42,7 @@ def main(logger):
             write_png(folder / "interior" / f"{sample}.png", interior)
         write_png(folder / "probability" / f"{sample}.png", probability)
         write_png(folder / "masks" / f"{sample}.png", mask_from_probability(probability, spec.threshold))
-        ruler = detect_ruler_scale(sheet) if params.detect_scale else None
-        paper = detect_paper_scale(sheet, params.paper_long_side_mm) if params.paper_long_side_mm else None
+        ruler, paper = detect_scales(sheet, params.detect_scale, params.paper_long_side_mm)
         scale = {"sample": sample, **resolve_scale(params.given_scales.get(sample), ruler, params.px_per_mm, paper)}
         write_json(folder / "scale" / f"{sample}.json", scale)
         rows.append(

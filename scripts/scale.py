@@ -4,7 +4,7 @@ import pandas as pd
 
 from herbarium_leaves.measure import sheet_scale
 from herbarium_leaves.runner import run_batch
-from herbarium_leaves.scale import detect_paper_scale, detect_ruler_scale, resolve_scale
+from herbarium_leaves.scale import detect_scales, resolve_scale
 from herbarium_leaves.sheet_io import read_png, write_json
 
 
@@ -14,9 +14,7 @@ def start(logger):
     def scale(index):
         sample = params.samples[index]
         image = read_png(inputs.images[index])
-        ruler = detect_ruler_scale(image) if params.scale["detect"] else None
-        paper_mm = params.scale["paper_long_side_mm"]
-        paper = detect_paper_scale(image, paper_mm) if paper_mm else None
+        ruler, paper = detect_scales(image, params.scale["detect"], params.scale["paper_long_side_mm"])
         leaves = pd.read_csv(inputs.sheet_leaves[index])
         record = {"sample": sample, **resolve_scale(sheet_scale(leaves), ruler, params.scale["px_per_mm"], paper)}
         if "true_px_per_mm" in leaves and leaves["true_px_per_mm"].notna().any():  # a generated sheet: scores the scale
