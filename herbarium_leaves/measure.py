@@ -44,7 +44,8 @@ def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
 @dataclass(frozen=True)
 class MeasureSpec:
     """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves, and
-    outlines refined at the sheet's resolution (a radius in px; None: twice the working-to-sheet factor)."""
+    outlines refined at the sheet's resolution (a radius in px; None: twice the working-to-sheet factor), tips
+    followed up to refine_tip_reach radii."""
 
     min_area_mm2: float = 20.0
     min_area_px: int = 30
@@ -53,6 +54,7 @@ class MeasureSpec:
     split_min_distance_mm: float = 8.0
     refine_outlines: bool = True
     refine_px: int | None = None
+    refine_tip_reach: int = 3
 
 
 TRAIT_COLUMNS = [
@@ -131,7 +133,7 @@ def predicted_leaves(
     if not spec.refine_outlines:
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
-    return drop_small(refine_outlines(labels, image, radius), minimum_area(spec, px_per_mm))
+    return drop_small(refine_outlines(labels, image, radius, spec.refine_tip_reach), minimum_area(spec, px_per_mm))
 
 
 def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import scipy.ndimage
 import skimage.measure
+
+# A tip narrows away from the blade: its last third at most this share of its first third's width.
+TIP_TAPER = 0.6
+# Tip pixels are within this percentile of the leaf core's own colour spread (a stem or petiole is not).
+TIP_COLOUR_PERCENTILE = 95
 
 
 def refine_radius_px(sheet_shape: tuple[int, int], working_shape: tuple[int, int]) -> int:
@@ -17,7 +23,43 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
-def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np.ndarray:
+def _tips(reached_at: np.ndarray) -> np.ndarray:
+    """The tips among pixels grown from a leaf (`reached_at`: the step 1, 2, ... at which growth reached each, or 0).
+
+    Each 8-connected branch of the pixels beyond the first step is a tip when its front
+    narrows as it grows: the mean front of the last third of its steps is at most
+    TIP_TAPER times that of the first third (a branch of one or two steps is kept: too
+    short to judge). A tip is kept with the first-step pixels at its base; first-step
+    pixels elsewhere (a rim along the margin, which the band has judged) are not.
+    """
+    later = np.where(reached_at >= 2, reached_at - 1, 0)
+    branches, count = scipy.ndimage.label(later > 0, np.ones((3, 3)))
+    steps = int(later.max()) + 1
+    fronts = np.bincount((branches * steps + later).ravel(), minlength=(count + 1) * steps).reshape(count + 1, steps)
+    keep = np.zeros(count + 1, bool)
+    for branch in range(1, count + 1):
+        front = np.trim_zeros(fronts[branch, 1:], "b")
+        third = len(front) // 3
+        keep[branch] = third == 0 or front[-third:].mean() <= TIP_TAPER * front[:third].mean()
+    tips = keep[branches]
+    base = (reached_at == 1) & cv2.dilate(tips.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return tips | base
+
+
+def _grow(start: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
+    """The step (1..steps) at which 8-connected growth from `start` through `allowed` reached each pixel; 0: never."""
+    reached_at = np.zeros(start.shape, np.int32)
+    front, square = start.astype(np.uint8), np.ones((3, 3), np.uint8)
+    for step in range(1, steps + 1):
+        new = cv2.dilate(front, square).astype(bool) & allowed & (reached_at == 0) & ~start
+        if not new.any():
+            break
+        reached_at[new] = step
+        front[new] = 1
+    return reached_at
+
+
+def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int, tip_reach: int = 3) -> np.ndarray:
     """Leaf labels whose outlines follow the sheet's own colours within `radius_px` of the predicted ones.
 
     The network's outline comes from a reduced working image, upsampled: narrow tips
@@ -27,8 +69,11 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
     that of the paper just outside it. Protrusions so added under 3 px wide (petiole
     stubs) are opened away, and the network's own outline by a disk of half `radius_px`
     (spurs it cannot resolve: a petiole or stem taken for blade); only the part
-    connected to the core is kept. Returns a new
-    uint16 label image; radius 0, or a leaf too small to have a core, is left as it was.
+    connected to the core is kept. Beyond that, tips the network missed are followed up
+    to `tip_reach` radii from its outline: pixels of the core's own colour range
+    (TIP_COLOUR_PERCENTILE) connected to the leaf, kept where they narrow away from it
+    (_tips), so a stalk of even width is not. `tip_reach` 1 follows none. Returns
+    a new uint16 label image; radius 0, or a leaf too small to have a core, is left as it was.
     """
     if radius_px <= 0 or not labels.any():
         return labels
@@ -36,9 +81,10 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
     refined = labels.copy()
     height, width = labels.shape
     reach, outer, one, spur = _disk(radius_px), _disk(radius_px + 3), _disk(1), _disk(max(1, radius_px // 2))
+    tip_steps = (max(tip_reach, 1) - 1) * radius_px
     for region in skimage.measure.regionprops(labels):
         y0, x0, y1, x1 = region.bbox
-        pad = radius_px + 4
+        pad = radius_px + tip_steps + 4
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
         crop = labels[y0:y1, x0:x1]
         own = crop == region.label
@@ -52,7 +98,8 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
             continue
         colours = lab[y0:y1, x0:x1]
         leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
-        nearer_leaf = np.linalg.norm(colours - leaf_colour, axis=2) < np.linalg.norm(colours - paper_colour, axis=2)
+        to_leaf = np.linalg.norm(colours - leaf_colour, axis=2)
+        nearer_leaf = to_leaf < np.linalg.norm(colours - paper_colour, axis=2)
         leafy_band = grown & ~core & ~others & nearer_leaf
         added = leafy_band & ~own
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
@@ -62,6 +109,10 @@ def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int) -> np
         kept = core | network | added
         parts = skimage.measure.label(kept, connectivity=2)
         kept = np.isin(parts, np.unique(parts[core & (parts > 0)]))
+        if tip_steps:
+            leaf_range = to_leaf <= np.percentile(to_leaf[core], TIP_COLOUR_PERCENTILE)
+            tip_colour = nearer_leaf & leaf_range & ~own & ~near_others
+            kept |= _tips(_grow(kept, tip_colour, tip_steps))
         out = refined[y0:y1, x0:x1]
         out[own & ~kept] = 0
         out[kept & (out == 0) & ~others] = region.label

@@ -44,7 +44,7 @@ def test_a_petiole_stub_and_another_leaf_are_not_taken():
     refined = refine_outlines(labels, image, 6)
     assert not (refined[neighbour > 0] == 1).any()  # never another leaf's pixels
     assert (refined[neighbour > 0] == 2).mean() > 0.98  # it keeps all but its square corners, opened
-    assert not (refined[:, :27] == 1).any()  # at most the 3 px next to the blade, never the stalk
+    assert not (refined[:, :27] == 1).any()  # at most the 3 px next to the blade, never the stalk (even width: no tip)
     assert set(np.unique(refined)) == {0, 1, 2}
 
 
@@ -55,6 +55,30 @@ def test_a_petiole_in_the_networks_own_mask_goes():
     refined = refine_outlines(predicted, image, 6)
     assert not (refined[:, :27] == 1).any()
     assert iou(refined, truth) > 0.95
+
+
+def test_a_tip_lost_beyond_the_radius_is_followed_as_it_narrows():
+    image, truth, predicted = sheet_with_leaf()
+    predicted[:, 156:] = 0  # 24 px of tip lost, four times the radius
+    true_length = feret_length_width(truth)[0]
+    near_only = refine_outlines(predicted, image, 6, tip_reach=1)
+    followed = refine_outlines(predicted, image, 6, tip_reach=3)
+    assert true_length - feret_length_width(near_only)[0] > 15
+    assert true_length - feret_length_width(followed)[0] < 8
+    assert iou(followed, truth) > iou(near_only, truth) and not (followed.astype(bool) & ~truth.astype(bool)).sum() > 20
+
+
+def test_a_stem_of_another_colour_beside_the_blade_is_not_followed():
+    image, truth, predicted = sheet_with_leaf()
+    stem = np.zeros(truth.shape, bool)
+    stem[60:64, 40:200] = True  # 4 px wide, brown, along the blade's upper margin and beyond its tip
+    stem &= ~truth.astype(bool)
+    image[stem] = (92, 66, 44)
+    refined = refine_outlines(predicted, image, 6, tip_reach=3)
+    far = ~cv2.dilate(truth, np.ones((13, 13), np.uint8)).astype(bool)  # more than the radius from the blade
+    assert not (refined.astype(bool) & stem & far).any()
+    near_only = refine_outlines(predicted, image, 6, tip_reach=1)
+    assert (refined.astype(bool) & stem).sum() == (near_only.astype(bool) & stem).sum()
 
 
 def test_no_radius_or_no_leaves_leaves_the_labels_as_they_are():
