@@ -65,7 +65,8 @@ def test_a_tip_lost_beyond_the_radius_is_followed_as_it_narrows():
     followed = refine_outlines(predicted, image, 6, tip_reach=3)
     assert true_length - feret_length_width(near_only)[0] > 15
     assert true_length - feret_length_width(followed)[0] < 8
-    assert iou(followed, truth) > iou(near_only, truth) and not (followed.astype(bool) & ~truth.astype(bool)).sum() > 20
+    assert iou(followed, truth) > iou(near_only, truth)
+    assert (followed.astype(bool) & ~truth.astype(bool)).sum() <= 20  # what it takes is the tip's, not the paper's
 
 
 def test_a_stem_of_another_colour_beside_the_blade_is_not_followed():
