@@ -343,8 +343,9 @@ def test_changing_the_seed_threshold_remeasures_without_inference_or_training(de
     assert {"train", "augment", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
 
 
-def test_changing_the_outline_refinement_remeasures_only_the_predicted_leaves(demo_run):
-    jobs = planned_jobs(demo_run, {**TINY, "measure": {"refine_px": 2}})
+@pytest.mark.parametrize("setting", [{"refine_px": 2}, {"refine_tip_reach": 1}])
+def test_changing_the_outline_refinement_remeasures_only_the_predicted_leaves(demo_run, setting):
+    jobs = planned_jobs(demo_run, {**TINY, "measure": setting})
     assert jobs["measure"] == 3  # the true leaves are not refined: measure_truth and the SVM stay
     assert {"train", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
 
