@@ -13,7 +13,7 @@ import skimage.measure
 import skimage.segmentation
 
 from herbarium_leaves.instances import split_leaves
-from herbarium_leaves.outlines import refine_outlines, refine_radius_px
+from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
 
 
 def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
@@ -54,7 +54,7 @@ class MeasureSpec:
     split_min_distance_mm: float = 8.0
     refine_outlines: bool = True
     refine_px: int | None = None
-    refine_tip_reach: int = 3
+    refine_tip_reach: int = DEFAULT_TIP_REACH
 
 
 TRAIT_COLUMNS = [

@@ -11,6 +11,8 @@ import skimage.measure
 TIP_TAPER = 0.6
 # Tip pixels are within this percentile of the leaf core's own colour spread (a stem or petiole is not).
 TIP_COLOUR_PERCENTILE = 95
+# Default reach of tips, in refinement radii from the network's outline (schema: measure.refine_tip_reach).
+DEFAULT_TIP_REACH = 3
 
 
 def refine_radius_px(sheet_shape: tuple[int, int], working_shape: tuple[int, int]) -> int:
@@ -59,7 +61,9 @@ def _grow(start: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
     return reached_at
 
 
-def refine_outlines(labels: np.ndarray, image: np.ndarray, radius_px: int, tip_reach: int = 3) -> np.ndarray:
+def refine_outlines(
+    labels: np.ndarray, image: np.ndarray, radius_px: int, tip_reach: int = DEFAULT_TIP_REACH
+) -> np.ndarray:
     """Leaf labels whose outlines follow the sheet's own colours within `radius_px` of the predicted ones.
 
     The network's outline comes from a reduced working image, upsampled: narrow tips
