@@ -4,8 +4,9 @@ Needs a finished demo run (its models under results/models/seed*/, instances
 learned). The seed ensemble predicts held-out generated sheets (generator indices
 from 2,000,000: neither the demo's training nor its test sheets) exactly as
 predict_sheet does; each sheet's leaf mask is then split at several thresholds of
-the interior probability (instances.seed_threshold), and by connected components
-for comparison. Printed: true leaves and true intact leaves matched one-to-one at
+the interior probability (instances.seed_threshold) alone, at the configured seed
+threshold with weak seeds at several lower thresholds (instances.weak_seed_threshold),
+and by connected components for comparison. Printed: true leaves and true intact leaves matched one-to-one at
 IoU >= 0.5, and the mean relative length error of the matched intact leaves.
 
 Run: .venv/bin/python benchmarks/bench_instances.py [n_sheets]
@@ -29,6 +30,7 @@ from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 SEED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
+WEAK_SEED_THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 
 
 def main() -> None:
@@ -49,7 +51,13 @@ def main() -> None:
         MeasureSpec(**config["measure"]),
         config["data"]["synthetic"],
     )
-    methods = ["components", *(f"seeds >= {t}" for t in SEED_THRESHOLDS)]
+    sure = config["instances"]["seed_threshold"]
+    # name -> (seed threshold, weak seed threshold); None: connected components
+    methods = {
+        "components": None,
+        **{f"seeds >= {t}": (t, t) for t in SEED_THRESHOLDS},
+        **{f"seeds >= {sure}, weak >= {w}": (sure, w) for w in WEAK_SEED_THRESHOLDS if w < sure},
+    }
     totals = {method: {"leaves": 0, "intact": 0, "errors": []} for method in methods}
     n_leaves = n_intact = 0
     for index in range(HELD_OUT, HELD_OUT + count):
@@ -61,11 +69,11 @@ def main() -> None:
         truth = sheet.leaves.set_index("leaf_id")
         intact_ids = set(truth.index[truth["intact"]])
         n_leaves, n_intact = n_leaves + len(truth), n_intact + len(intact_ids)
-        for method in methods:
-            if method == "components":
+        for method, seeds in methods.items():
+            if seeds is None:
                 labels = label_leaves(leaf, measure, sheet.px_per_mm)
             else:
-                labels = label_leaves(leaf, measure, sheet.px_per_mm, interior, float(method.split(">= ")[1]))
+                labels = label_leaves(leaf, measure, sheet.px_per_mm, interior, *seeds)
             matches = match_leaves(instance_iou(labels, sheet.labels), 0.5)
             traits = measure_leaves(labels, sheet.px_per_mm).set_index("leaf_id")
             total = totals[method]
@@ -79,7 +87,7 @@ def main() -> None:
     for method, total in totals.items():
         error = 100 * np.mean(total["errors"])
         print(
-            f"  {method:14s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
+            f"  {method:26s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
             f"{total['intact']:3d} ({total['intact'] / n_intact:.2f})   length error {error:.1f} %"
         )
 

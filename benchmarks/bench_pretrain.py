@@ -97,8 +97,8 @@ def score(model, test: list, config: dict) -> dict:
         probability, interior = leaf_and_interior(predict_sheet(model, sheet.image, resize, spec, device))
         mask, truth = probability >= 255 * spec.threshold, sheet.labels > 0
         working = resize.target_shape(*mask.shape)
-        threshold = config["instances"]["seed_threshold"]
-        leaves = predicted_leaves(mask, sheet.image, working, measure, sheet.px_per_mm, interior, threshold) > 0
+        seeds = config["instances"]["seed_threshold"], config["instances"]["weak_seed_threshold"]
+        leaves = predicted_leaves(mask, sheet.image, working, measure, sheet.px_per_mm, interior, *seeds) > 0
         actual += int(truth.sum())
         for kind, leaf in (("mask", mask), ("leaves", leaves)):
             counts[kind]["ious"].append(mask_iou(leaf, truth))

@@ -39,19 +39,33 @@ def training_target(labels: np.ndarray, method: str, margin_px: int) -> np.ndarr
     return (labels > 0).astype(np.uint8)
 
 
-def split_leaves(leaf: np.ndarray, interior: np.ndarray, seed_threshold: float, min_seed_px: int) -> np.ndarray:
+def _seed_parts(region: np.ndarray, min_seed_px: int) -> np.ndarray:
+    """The 4-connected parts of `region`, those under `min_seed_px` (noise) dropped."""
+    parts = skimage.measure.label(region, connectivity=1)
+    small = np.bincount(parts.ravel()) < min_seed_px
+    small[0] = False
+    parts[small[parts]] = 0
+    return parts
+
+
+def split_leaves(
+    leaf: np.ndarray, interior: np.ndarray, seed_threshold: float, min_seed_px: int, weak_seed_threshold: float
+) -> np.ndarray:
     """int32 leaf labels: a seeded watershed of the leaf mask over the learned interior probability.
 
     `leaf` is a sheet's boolean leaf mask, `interior` its uint8 interior probability
     (0..255). Seeds are the 4-connected parts where the interior reaches
-    `seed_threshold` (0..1); seeds smaller than `min_seed_px` are noise and dropped.
+    `seed_threshold` (0..1), and the parts where it reaches the lower
+    `weak_seed_threshold` that hold no such seed (a leaf the network saw less surely,
+    apart from every sure one); parts smaller than `min_seed_px` are noise and dropped.
     Each seed floods the leaf mask downhill in interior probability, so two leaves
     meet where the network saw their edges; a part of the mask with no seed stays one leaf.
     """
-    seeds = skimage.measure.label(leaf & (interior >= 255.0 * seed_threshold), connectivity=1)
-    small = np.bincount(seeds.ravel()) < min_seed_px
-    small[0] = False
-    seeds[small[seeds]] = 0
+    seeds = _seed_parts(leaf & (interior >= 255.0 * seed_threshold), min_seed_px)
+    if weak_seed_threshold < seed_threshold:
+        weak = _seed_parts(leaf & (interior >= 255.0 * weak_seed_threshold), min_seed_px)
+        unseeded = (weak > 0) & ~np.isin(weak, weak[seeds > 0])
+        seeds[unseeded] = weak[unseeded] + seeds.max()
     labels = skimage.segmentation.watershed(255 - interior.astype(np.int16), seeds, mask=leaf)
     unseeded = skimage.measure.label(leaf & (labels == 0), connectivity=2)
     labels[unseeded > 0] = unseeded[unseeded > 0] + labels.max()

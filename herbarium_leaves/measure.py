@@ -92,11 +92,13 @@ def label_leaves(
     px_per_mm: float | None,
     interior: np.ndarray | None = None,
     seed_threshold: float = 0.8,
+    weak_seed_threshold: float = 0.5,
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
     With a uint8 leaf-interior probability (a network's second output) leaves are split
-    by instances.split_leaves at `seed_threshold`, seeds under a quarter of the minimum size dropped;
+    by instances.split_leaves at `seed_threshold` and `weak_seed_threshold`, seeds under
+    a quarter of the minimum size dropped;
     without, they are 8-connected components, optionally with touching leaves split
     by a distance-transform watershed. The minimum is spec.min_area_mm2 when
     px_per_mm is known, else spec.min_area_px. Holes are filled first if asked.
@@ -106,7 +108,8 @@ def label_leaves(
         region = scipy.ndimage.binary_fill_holes(region)
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
-        return drop_small(split_leaves(region, interior, seed_threshold, max(1, round(min_area / 4))), min_area)
+        seeds = (seed_threshold, max(1, round(min_area / 4)), weak_seed_threshold)
+        return drop_small(split_leaves(region, interior, *seeds), min_area)
     labels = skimage.measure.label(region, connectivity=2)
     if spec.split_touching and labels.max():
         distance = scipy.ndimage.distance_transform_edt(region)
@@ -126,10 +129,11 @@ def predicted_leaves(
     px_per_mm: float | None,
     interior: np.ndarray | None = None,
     seed_threshold: float = 0.8,
+    weak_seed_threshold: float = 0.5,
 ) -> np.ndarray:
     """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
     outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""
-    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold)
+    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold, weak_seed_threshold)
     if not spec.refine_outlines:
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)

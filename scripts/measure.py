@@ -43,8 +43,8 @@ def start(logger):
         else:
             interior = read_png(inputs.interior[index]) if learned else None
             working = ResizeSpec(**params.resize).target_shape(*mask.shape)
-            seed_threshold = params.instances["seed_threshold"]
-            components = predicted_leaves(mask > 0, image, working, spec, scale, interior, seed_threshold)
+            seeds = params.instances["seed_threshold"], params.instances["weak_seed_threshold"]
+            components = predicted_leaves(mask > 0, image, working, spec, scale, interior, *seeds)
         traits = measure_leaves(components, scale, image)
         traits = with_scale_source(traits, record["source"])
         if params.truth:

@@ -25,9 +25,8 @@ def main(logger):
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
         working = ResizeSpec(**params.resize).target_shape(*mask.shape)
-        labels = predicted_leaves(
-            mask, image, working, MeasureSpec(**params.measure), scale, interior, params.seed_threshold
-        )
+        seeds = params.seed_threshold, params.weak_seed_threshold
+        labels = predicted_leaves(mask, image, working, MeasureSpec(**params.measure), scale, interior, *seeds)
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]

@@ -34,13 +34,36 @@ def test_split_gives_each_touching_leaf_its_pixels_and_keeps_unseeded_parts():
     leaf = labels > 0
     assert label_leaves(leaf, MeasureSpec(min_area_px=10), None).max() == 1  # components merge them
     interior = np.where(interior_target(labels, 1) == LEAF_INTERIOR, 230, 20).astype(np.uint8)  # a probability
-    split = split_leaves(leaf, interior, 0.5, min_seed_px=5)
+    split = split_leaves(leaf, interior, 0.5, 5, weak_seed_threshold=0.5)
     iou = instance_iou(split, labels)
     assert split.max() == 2 and (np.sort(iou.max(axis=0)) > 0.97).all()
     speck = leaf.copy()
     speck[2:4, 2:4] = True  # a leaf too thin for an interior: one leaf of its own, not dropped
-    assert split_leaves(speck, interior, 0.5, min_seed_px=5).max() == 3
-    assert (split_leaves(leaf, interior, 0.5, min_seed_px=10_000) > 0).sum() == leaf.sum()  # no seed: one leaf
+    assert split_leaves(speck, interior, 0.5, 5, weak_seed_threshold=0.5).max() == 3
+    no_seed = split_leaves(leaf, interior, 0.5, 10_000, weak_seed_threshold=0.5)
+    assert (no_seed > 0).sum() == leaf.sum()  # no seed: one leaf
+
+
+def test_a_leaf_seen_less_surely_seeds_itself_only_apart_from_every_sure_seed():
+    labels = _touching_ellipses()
+    labels[labels == 2] = 0
+    rows, cols = skimage.draw.ellipse(40, 100, 12, 14)
+    labels[rows, cols] = 2  # a second leaf, joined to the first by a stem in the mask
+    leaf = labels > 0
+    leaf[39:42, 60:90] = True
+    interior = np.full(labels.shape, 20, np.uint8)
+    interior[interior_target(labels, 2) == LEAF_INTERIOR] = 230
+    interior[(labels == 2) & (interior == 230)] = 150  # 0.59: below the sure seeds' 0.8
+
+    def leaves(split):
+        return len(np.unique(split[split > 0]))
+
+    assert leaves(split_leaves(leaf, interior, 0.8, 5, weak_seed_threshold=0.8)) == 1  # flooded from leaf 1
+    split = split_leaves(leaf, interior, 0.8, 5, weak_seed_threshold=0.5)
+    assert leaves(split) == 2 and (np.sort(instance_iou(split, labels).max(axis=0)) > 0.9).all()
+    halo = interior.copy()
+    halo[(labels == 1) & (interior == 20)] = 150  # leaf 1's rim above 0.5 but around its sure seed
+    assert leaves(split_leaves(leaf, halo, 0.8, 5, weak_seed_threshold=0.5)) == 2  # no third seed
 
 
 def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_interiors():

@@ -337,8 +337,9 @@ def test_changing_the_overlap_reruns_inference_not_training(demo_run):
     assert {"train", "augment", "train_svm", "measure_truth"}.isdisjoint(jobs)
 
 
-def test_changing_the_seed_threshold_remeasures_without_inference_or_training(demo_run):
-    jobs = planned_jobs(demo_run, {**TINY, "instances": {"seed_threshold": 0.6}})
+@pytest.mark.parametrize("setting", [{"seed_threshold": 0.6}, {"weak_seed_threshold": 0.8}])
+def test_changing_the_seed_thresholds_remeasures_without_inference_or_training(demo_run, setting):
+    jobs = planned_jobs(demo_run, {**TINY, "instances": setting})
     assert jobs["measure"] == 3  # each model's leaves; the truth and the SVM stay
     assert {"train", "augment", "predict_sheet", "ensemble", "measure_truth", "train_svm"}.isdisjoint(jobs)
 
