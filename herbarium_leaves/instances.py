@@ -14,6 +14,8 @@ import skimage.measure
 import skimage.segmentation
 
 BACKGROUND, LEAF_EDGE, LEAF_INTERIOR = 0, 1, 2
+# Defaults of instances.seed_threshold and instances.weak_seed_threshold (schema), for callers without a config.
+DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD = 0.8, 0.5
 
 
 def interior_target(labels: np.ndarray, margin_px: int) -> np.ndarray:

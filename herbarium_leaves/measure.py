@@ -12,7 +12,7 @@ import skimage.feature
 import skimage.measure
 import skimage.segmentation
 
-from herbarium_leaves.instances import split_leaves
+from herbarium_leaves.instances import DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, split_leaves
 from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
 
 
@@ -91,8 +91,8 @@ def label_leaves(
     spec: MeasureSpec,
     px_per_mm: float | None,
     interior: np.ndarray | None = None,
-    seed_threshold: float = 0.8,
-    weak_seed_threshold: float = 0.5,
+    seed_threshold: float = DEFAULT_SEED_THRESHOLD,
+    weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
@@ -128,8 +128,8 @@ def predicted_leaves(
     spec: MeasureSpec,
     px_per_mm: float | None,
     interior: np.ndarray | None = None,
-    seed_threshold: float = 0.8,
-    weak_seed_threshold: float = 0.5,
+    seed_threshold: float = DEFAULT_SEED_THRESHOLD,
+    weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
 ) -> np.ndarray:
     """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
     outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""

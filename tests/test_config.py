@@ -4,6 +4,8 @@ import pytest
 import yaml
 
 from herbarium_leaves.config import ConfigError, load_schema, validate_config
+from herbarium_leaves.instances import DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD
+from herbarium_leaves.outlines import DEFAULT_TIP_REACH
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = load_schema(ROOT / "schemas" / "config.schema.yaml")
@@ -31,6 +33,13 @@ def test_empty_config_gets_every_default():
     assert config["data"]["source"] == "synthetic"
     assert config["data"]["synthetic"]["n_train"] == 16
     assert config["resize"]["mode"] == "fixed"
+
+
+def test_the_packages_defaults_are_the_schemas():
+    config = validate_config({}, SCHEMA)
+    assert config["instances"]["seed_threshold"] == DEFAULT_SEED_THRESHOLD
+    assert config["instances"]["weak_seed_threshold"] == DEFAULT_WEAK_SEED_THRESHOLD
+    assert config["measure"]["refine_tip_reach"] == DEFAULT_TIP_REACH
 
 
 def test_defaults_are_copies_not_shared():
