@@ -25,6 +25,15 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def _core(own: np.ndarray, radius_px: int) -> tuple[np.ndarray, int]:
+    """The leaf's core: eroded by `radius_px`, or by the largest smaller radius that leaves 5 px (0: none does)."""
+    for radius in range(radius_px, 0, -1):
+        core = cv2.erode(own, _disk(radius)).astype(bool)
+        if np.count_nonzero(core) >= 5:
+            return core, radius
+    return np.zeros(own.shape, bool), 0
+
+
 def _tips(reached_at: np.ndarray) -> np.ndarray:
     """The tips among pixels grown from a leaf (`reached_at`: the step 1, 2, ... at which growth reached each, or 0).
 
@@ -76,15 +85,18 @@ def refine_outlines(
     connected to the core is kept. Beyond that, tips the network missed are followed up
     to `tip_reach` radii from its outline: pixels of the core's own colour range
     (TIP_COLOUR_PERCENTILE) connected to the leaf, kept where they narrow away from it
-    (_tips), so a stalk of even width is not. `tip_reach` 1 follows none. Returns
-    a new uint16 label image; radius 0, or a leaf too small to have a core, is left as it was.
+    (_tips), so a stalk of even width is not. `tip_reach` 1 follows none. A leaf too
+    narrow for a core at `radius_px` (a needle, a small leaf) takes the core of the
+    largest smaller radius that leaves one and is only trimmed: blur already spreads
+    it wider than it is, so nothing is added and no tip followed. Returns a new uint16
+    label image; radius 0, or a leaf without a core even at 1 px, is left as it was.
     """
     if radius_px <= 0 or not labels.any():
         return labels
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     refined = labels.copy()
     height, width = labels.shape
-    reach, outer, one, spur = _disk(radius_px), _disk(radius_px + 3), _disk(1), _disk(max(1, radius_px // 2))
+    reach, outer, one = _disk(radius_px), _disk(radius_px + 3), _disk(1)
     tip_steps = (max(tip_reach, 1) - 1) * radius_px
     for region in skimage.measure.regionprops(labels):
         y0, x0, y1, x1 = region.bbox
@@ -94,26 +106,29 @@ def refine_outlines(
         own = crop == region.label
         others = (crop > 0) & ~own
         own_u8 = own.astype(np.uint8)
-        core = cv2.erode(own_u8, reach).astype(bool)
+        core, core_radius = _core(own_u8, radius_px)
+        full_core = core_radius == radius_px  # a leaf too narrow for one is only trimmed: nothing added, no tips
         grown = cv2.dilate(own_u8, reach).astype(bool)
         near_others = cv2.dilate(others.astype(np.uint8), one).astype(bool)
         ring = cv2.dilate(own_u8, outer).astype(bool) & ~grown & ~near_others
-        if np.count_nonzero(core) < 5 or np.count_nonzero(ring) < 5:
+        if core_radius == 0 or np.count_nonzero(ring) < 5:
             continue
         colours = lab[y0:y1, x0:x1]
         leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
         to_leaf = np.linalg.norm(colours - leaf_colour, axis=2)
         nearer_leaf = to_leaf < np.linalg.norm(colours - paper_colour, axis=2)
         leafy_band = grown & ~core & ~others & nearer_leaf
-        added = leafy_band & ~own
+        added = leafy_band & ~own if full_core else np.zeros_like(own)
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
         added &= cv2.morphologyEx((own | added).astype(np.uint8), cv2.MORPH_OPEN, one).astype(bool)
-        # Spurs of the network's own outline under 2 * (radius // 2) + 1 px wide (a petiole, a stem) go too.
-        network = cv2.morphologyEx((core | (leafy_band & own)).astype(np.uint8), cv2.MORPH_OPEN, spur).astype(bool)
+        # Spurs of the network's own outline under 2 * (core radius // 2) + 1 px wide (a petiole, a stem) go too.
+        network = core | (leafy_band & own)
+        if core_radius // 2:
+            network = cv2.morphologyEx(network.astype(np.uint8), cv2.MORPH_OPEN, _disk(core_radius // 2)).astype(bool)
         kept = core | network | added
         parts = skimage.measure.label(kept, connectivity=2)
         kept = np.isin(parts, np.unique(parts[core & (parts > 0)]))
-        if tip_steps:
+        if tip_steps and full_core:
             leaf_range = to_leaf <= np.percentile(to_leaf[core], TIP_COLOUR_PERCENTILE)
             tip_colour = nearer_leaf & leaf_range & ~own & ~near_others
             kept |= _tips(_grow(kept, tip_colour, tip_steps))

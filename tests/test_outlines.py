@@ -82,6 +82,19 @@ def test_a_stem_of_another_colour_beside_the_blade_is_not_followed():
     assert (refined.astype(bool) & stem).sum() == (near_only.astype(bool) & stem).sum()
 
 
+def test_a_leaf_too_narrow_for_a_core_at_the_radius_is_trimmed_to_its_own_colour():
+    truth = np.zeros((60, 80), np.uint8)
+    cv2.ellipse(truth, (40, 30), (14, 2), 20, 0, 360, 1, -1)  # 5 px wide
+    image = np.empty((60, 80, 3), np.uint8)
+    image[:] = PAPER
+    image[truth.astype(bool)] = LEAF
+    image = cv2.GaussianBlur(image, (0, 0), 1.0)
+    predicted = cv2.dilate(truth, np.ones((3, 3), np.uint8)).astype(np.uint16)  # 7 px: no core at radius 4
+    refined = refine_outlines(predicted, image, 4)
+    assert iou(predicted, truth) < 0.65 and iou(refined, truth) > 0.9
+    assert not (refined & ~predicted.astype(bool)).any()  # only trimmed, never grown
+
+
 def test_no_radius_or_no_leaves_leaves_the_labels_as_they_are():
     image, _, predicted = sheet_with_leaf()
     assert refine_outlines(predicted, image, 0) is predicted
