@@ -25,13 +25,15 @@ from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
-SHAPE = ["length", "width", "area", "perimeter", "solidity", "eccentricity", "aspect_ratio", "circularity"]
+FORM = ["solidity", "eccentricity", "aspect_ratio", "circularity"]  # unitless: what a leaf looks like at any size
+SHAPE = ["length", "width", "area", "perimeter", *FORM]
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 FEATURE_SETS = {
     "study: length, width": ["length", "width"],
     "shape (svm_extended)": SHAPE,
     "shape + damage cues (default)": [*SHAPE, "hole_fraction", "touches_edge", "pale_fraction"],
+    "form + damage cues, no size": [*FORM, "hole_fraction", "touches_edge", "pale_fraction"],
 }
 
 

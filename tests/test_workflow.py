@@ -268,13 +268,19 @@ def test_the_demo_takes_each_sheets_scale_from_its_ruler_paper_or_the_default(tm
 
 
 def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tmp_path):
-    """With the demo's SVM (trained in mm), unscaled scans get px traits, intact empty, and a warning naming them."""
+    """Unscaled scans get px traits; the default SVM (unitless traits) judges them, one on sizes in mm cannot
+    (intact empty, and a warning naming them)."""
     scans = tmp_path / "scans"
     scans.mkdir()
     for index in range(2):
         Image.fromarray(generate_sheet(0, 30 + index, 256, 176).image).save(scans / f"scan{index}.png")
     config = {**TINY, "unlabelled": {"sheets": str(scans), "chunk_size": 5}}
     result = snakemake(demo_run, config, "predict")
+    assert result.returncode == 0, result.stderr[-3000:]
+    traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits.csv")
+    assert len(traits) and traits["length_mm"].isna().all()
+    assert traits["intact_probability"].notna().all() and traits["intact_note"].isna().all()
+    result = snakemake(demo_run, {**config, "svm": {"features": ["length", "width"]}}, "predict")
     assert result.returncode == 0, result.stderr[-3000:]
     traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits.csv")
     assert len(traits) and traits["length_px"].gt(0).all() and traits["intact"].isna().all()
