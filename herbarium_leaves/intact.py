@@ -1,4 +1,4 @@
-"""The intact-leaf classifier: an SVM on measured leaf traits (by default length and width)."""
+"""The intact-leaf classifier: an SVM on measured leaf traits (svm.features)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,11 @@ NO_SCALE_NOTE = "no px_per_mm for this sheet, and the SVM uses traits in mm"
 
 @dataclass(frozen=True)
 class SvmSpec:
-    """Features, grid of C and gamma, and the number of seeded stratified folds."""
+    """Features, grid of C and gamma, and the number of seeded stratified folds.
+
+    The features default to the study's length and width; the workflow's default
+    (the schema's svm.features) is the unitless form traits and damage cues.
+    """
 
     features: tuple[str, ...] = ("length", "width")
     c_grid: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
