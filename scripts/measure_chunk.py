@@ -34,7 +34,10 @@ def main(logger):
     traits = classify_leaves(bundle, traits)
     if bundle["skipped"]:
         logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
+    unscaled = set(sheets.loc[(sheets["status"] == "ok") & sheets["px_per_mm"].isna(), "sample"])
     unjudged = unjudged_sheets(traits)
+    if unscaled - set(unjudged):  # the rest: the SVM judged them all the same (unitless traits), or was skipped
+        logger.warning("no px_per_mm, so traits in px only on: %s", ", ".join(sorted(unscaled - set(unjudged))))
     if unjudged:
         logger.warning(
             "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: %s",

@@ -268,8 +268,7 @@ def test_the_demo_takes_each_sheets_scale_from_its_ruler_paper_or_the_default(tm
 
 
 def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tmp_path):
-    """Unscaled scans get px traits; the default SVM (unitless traits) judges them, one on sizes in mm cannot
-    (intact empty, and a warning naming them)."""
+    """Unscaled scans get px traits and a warning naming them; the default SVM (unitless traits) judges them."""
     scans = tmp_path / "scans"
     scans.mkdir()
     for index in range(2):
@@ -278,15 +277,10 @@ def test_unlabelled_scans_without_scale_get_px_traits_and_are_named(demo_run, tm
     result = snakemake(demo_run, config, "predict")
     assert result.returncode == 0, result.stderr[-3000:]
     traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits.csv")
-    assert len(traits) and traits["length_mm"].isna().all()
+    assert len(traits) and traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
     assert traits["intact_probability"].notna().all() and traits["intact_note"].isna().all()
-    result = snakemake(demo_run, {**config, "svm": {"features": ["length", "width"]}}, "predict")
-    assert result.returncode == 0, result.stderr[-3000:]
-    traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits.csv")
-    assert len(traits) and traits["length_px"].gt(0).all() and traits["intact"].isna().all()
-    assert (traits["intact_note"] == "no px_per_mm for this sheet, and the SVM uses traits in mm").all()
     log = (demo_run / "results" / "logs" / "measure_chunk" / "chunk0.log").read_text()
-    assert "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: scan0, scan1" in log
+    assert "no px_per_mm, so traits in px only on: scan0, scan1" in log
 
 
 def test_darwin_core_export_of_every_leaf_traces_to_the_ensemble_traits(demo_run, tmp_path):
