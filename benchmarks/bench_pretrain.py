@@ -32,7 +32,7 @@ import yaml
 from herbarium_leaves.augment import AugmentSpec, sheet_patches
 from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.inference import InferenceSpec, predict_sheet
-from herbarium_leaves.instances import training_target
+from herbarium_leaves.instances import seed_thresholds, training_target
 from herbarium_leaves.measure import MeasureSpec, predicted_leaves
 from herbarium_leaves.metrics import mask_iou
 from herbarium_leaves.model import ModelSpec, load_model, save_model
@@ -97,7 +97,7 @@ def score(model, test: list, config: dict) -> dict:
         probability, interior = leaf_and_interior(predict_sheet(model, sheet.image, resize, spec, device))
         mask, truth = probability >= 255 * spec.threshold, sheet.labels > 0
         working = resize.target_shape(*mask.shape)
-        seeds = config["instances"]["seed_threshold"], config["instances"]["weak_seed_threshold"]
+        seeds = seed_thresholds(config["instances"])
         leaves = predicted_leaves(mask, sheet.image, working, measure, sheet.px_per_mm, interior, *seeds) > 0
         actual += int(truth.sum())
         for kind, leaf in (("mask", mask), ("leaves", leaves)):

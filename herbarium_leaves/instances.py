@@ -41,6 +41,11 @@ def training_target(labels: np.ndarray, method: str, margin_px: int) -> np.ndarr
     return (labels > 0).astype(np.uint8)
 
 
+def seed_thresholds(instances: dict) -> tuple[float, float]:
+    """The sure and weak seed thresholds of a config's `instances` block, in split_leaves' order."""
+    return instances["seed_threshold"], instances["weak_seed_threshold"]
+
+
 def _seed_parts(region: np.ndarray, min_seed_px: int) -> np.ndarray:
     """The 4-connected parts of `region`, those under `min_seed_px` (noise) dropped."""
     parts = skimage.measure.label(region, connectivity=1)

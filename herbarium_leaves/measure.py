@@ -108,8 +108,8 @@ def label_leaves(
         region = scipy.ndimage.binary_fill_holes(region)
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
-        seeds = (seed_threshold, max(1, round(min_area / 4)), weak_seed_threshold)
-        return drop_small(split_leaves(region, interior, *seeds), min_area)
+        min_seed_px = max(1, round(min_area / 4))
+        return drop_small(split_leaves(region, interior, seed_threshold, min_seed_px, weak_seed_threshold), min_area)
     labels = skimage.measure.label(region, connectivity=2)
     if spec.split_touching and labels.max():
         distance = scipy.ndimage.distance_transform_edt(region)

@@ -176,8 +176,7 @@ rule measure_chunk:
     params:
         measure=config["measure"],
         resize=config["resize"],
-        seed_threshold=get_instances()["seed_threshold"],
-        weak_seed_threshold=get_instances()["weak_seed_threshold"],
+        instances=get_instances(),
         max_image_pixels=config["data"]["max_image_pixels"],
     script:
         "../scripts/measure_chunk.py"

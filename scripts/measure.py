@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.measure import (
     MeasureSpec,
     drop_small,
@@ -43,7 +44,7 @@ def start(logger):
         else:
             interior = read_png(inputs.interior[index]) if learned else None
             working = ResizeSpec(**params.resize).target_shape(*mask.shape)
-            seeds = params.instances["seed_threshold"], params.instances["weak_seed_threshold"]
+            seeds = seed_thresholds(params.instances)
             components = predicted_leaves(mask > 0, image, working, spec, scale, interior, *seeds)
         traits = measure_leaves(components, scale, image)
         traits = with_scale_source(traits, record["source"])

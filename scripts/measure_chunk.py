@@ -5,6 +5,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
+from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves, predicted_leaves, with_scale_source
 from herbarium_leaves.metrics import intact_calls
@@ -25,7 +26,7 @@ def main(logger):
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
         working = ResizeSpec(**params.resize).target_shape(*mask.shape)
-        seeds = params.seed_threshold, params.weak_seed_threshold
+        seeds = seed_thresholds(params.instances)
         labels = predicted_leaves(mask, image, working, MeasureSpec(**params.measure), scale, interior, *seeds)
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))
@@ -36,8 +37,9 @@ def main(logger):
         logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
     unscaled = set(sheets.loc[(sheets["status"] == "ok") & sheets["px_per_mm"].isna(), "sample"])
     unjudged = unjudged_sheets(traits)
-    if unscaled - set(unjudged):  # the rest: the SVM judged them all the same (unitless traits), or was skipped
-        logger.warning("no px_per_mm, so traits in px only on: %s", ", ".join(sorted(unscaled - set(unjudged))))
+    px_only = sorted(unscaled - set(unjudged))  # judged all the same (unitless traits), or the SVM was skipped
+    if px_only:
+        logger.warning("no px_per_mm, so traits in px only on: %s", ", ".join(px_only))
     if unjudged:
         logger.warning(
             "no px_per_mm, so traits in px only and leaves not judged intact (intact empty) on: %s",
