@@ -27,11 +27,19 @@ def _disk(radius: int) -> np.ndarray:
 
 def _core(own: np.ndarray, radius_px: int) -> tuple[np.ndarray, int]:
     """The leaf's core: eroded by `radius_px`, or by the largest smaller radius that leaves 5 px (0: none does)."""
-    for radius in range(radius_px, 0, -1):
+    core = cv2.erode(own, _disk(radius_px)).astype(bool)
+    if np.count_nonzero(core) >= 5:
+        return core, radius_px
+    # OpenCV's elliptic disks nest, so a core only shrinks as the radius grows: bisect for the largest.
+    best, low, high = (np.zeros(own.shape, bool), 0), 1, radius_px - 1
+    while low <= high:
+        radius = (low + high) // 2
         core = cv2.erode(own, _disk(radius)).astype(bool)
         if np.count_nonzero(core) >= 5:
-            return core, radius
-    return np.zeros(own.shape, bool), 0
+            best, low = (core, radius), radius + 1
+        else:
+            high = radius - 1
+    return best
 
 
 def _tips(reached_at: np.ndarray) -> np.ndarray:
