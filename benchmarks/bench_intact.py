@@ -8,6 +8,12 @@ demo's count, and more) and scored on 60 sheets the demo never uses (generator
 indices from 2,000,000: neither its training nor its test sheets), at the
 probability thresholds listed (svm.threshold).
 
+Then svm.learn_from: with the default features, the SVM of the generated sheets (as
+the workflow draws them: svm.generated_sheets sheets, generator as config pretrain)
+against that of the first n annotated sheets of the test's own style, and both
+pooled, on 60 held-out sheets of the demo's style (classic) and of the shifted style
+(a look the generated sheets never show: a collection unlike the generator).
+
 Run: .venv/bin/python benchmarks/bench_intact.py [n_train ...]
 """
 
@@ -19,12 +25,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.intact import SvmSpec, classify_leaves, train_intact_svm
-from herbarium_leaves.measure import MeasureSpec, drop_small, label_leaves, measure_leaves, minimum_area
-from herbarium_leaves.metrics import component_truth
-from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
+from herbarium_leaves.measure import MeasureSpec, measure_true_leaves
+from herbarium_leaves.synthetic import SVM_INDEX_OFFSET, TEST_INDEX_OFFSET, generate_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 FORM = ["solidity", "eccentricity", "aspect_ratio", "circularity"]  # unitless: what a leaf looks like at any size
 SHAPE = ["length", "width", "area", "perimeter", *FORM]
 HELD_OUT = 2 * TEST_INDEX_OFFSET
@@ -32,29 +39,47 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 FEATURE_SETS = {
     "study: length, width": ["length", "width"],
     "shape (svm_extended)": SHAPE,
-    "shape + damage cues (default)": [*SHAPE, "hole_fraction", "touches_edge", "pale_fraction"],
-    "form + damage cues, no size": [*FORM, "hole_fraction", "touches_edge", "pale_fraction"],
+    "shape + damage cues (before)": [*SHAPE, "hole_fraction", "touches_edge", "pale_fraction"],
+    "form + damage cues (default)": [*FORM, "hole_fraction", "touches_edge", "pale_fraction"],
 }
 
 
-def true_leaves(indices, method: str, height: int, width: int, damage_rate: float) -> pd.DataFrame:
+def true_leaves(indices, method: str, height: int, width: int, damage_rate: float, style: str = "classic"):
     """Traits and intact flags of the true leaves (learned) or true components of generated sheets."""
     tables = []
     for index in indices:
-        sheet = generate_sheet(0, index, height, width, damage_rate)
-        if method == "learned":
-            components = drop_small(sheet.labels, minimum_area(MeasureSpec(), sheet.px_per_mm))
-        else:
-            components = label_leaves(sheet.labels > 0, MeasureSpec(), sheet.px_per_mm)
-        traits = measure_leaves(components, sheet.px_per_mm, sheet.image)
-        intact_ids = sheet.leaves.loc[sheet.leaves["intact"], "leaf_id"].tolist()
-        flags = component_truth(components, sheet.labels, intact_ids, 0.5)
-        tables.append(traits.assign(intact=traits["leaf_id"].map(flags).astype(bool)))
+        sheet = generate_sheet(0, index, height, width, damage_rate, style)
+        learned = method == "learned"
+        _, traits = measure_true_leaves(
+            sheet.labels, sheet.image, sheet.px_per_mm, MeasureSpec(), learned, sheet.leaves, 0.5
+        )
+        tables.append(traits)
     return pd.concat(tables, ignore_index=True)
 
 
+def fitted(train: pd.DataFrame, features) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bundle, _ = train_intact_svm(train, train["intact"], SvmSpec(features=tuple(features)), seed=0)
+    return bundle
+
+
+def scores(bundle: dict, test: pd.DataFrame) -> str:
+    """CV balanced accuracy, then precision, recall and F1 on `test` at each threshold."""
+    probability = classify_leaves(bundle, test)["intact_probability"].to_numpy()
+    truth = test["intact"].to_numpy()
+    cells = []
+    for threshold in THRESHOLDS:
+        called = probability >= threshold
+        hits = int(np.count_nonzero(called & truth))
+        precision, recall = hits / max(called.sum(), 1), hits / max(truth.sum(), 1)
+        f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+        cells.append(f"{threshold}: P {precision:.2f} R {recall:.2f} F1 {f1:.2f}")
+    return f"CV balanced accuracy {bundle['best_score']:.3f}   " + "   ".join(cells)
+
+
 def main() -> None:
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config = validate_config(yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(SCHEMA))
     demo = config["data"]["synthetic"]
     size = (config["instances"]["method"], demo["height_px"], demo["width_px"], demo["damage_rate"])
     counts = [int(n) for n in sys.argv[1:]] or [demo["n_train"], 2 * demo["n_train"]]
@@ -64,19 +89,29 @@ def main() -> None:
         train = true_leaves(range(n_train), *size)
         print(f"train: {n_train} sheets, {len(train)} leaves, {int(train['intact'].sum())} intact")
         for name, features in FEATURE_SETS.items():
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                bundle, _ = train_intact_svm(train, train["intact"], SvmSpec(features=tuple(features)), seed=0)
-            probability = classify_leaves(bundle, test)["intact_probability"].to_numpy()
-            truth = test["intact"].to_numpy()
-            cells = []
-            for threshold in THRESHOLDS:
-                called = probability >= threshold
-                hits = int(np.count_nonzero(called & truth))
-                precision, recall = hits / max(called.sum(), 1), hits / max(truth.sum(), 1)
-                f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-                cells.append(f"{threshold}: P {precision:.2f} R {recall:.2f} F1 {f1:.2f}")
-            print(f"  {name:30s} CV balanced accuracy {bundle['best_score']:.3f}   " + "   ".join(cells))
+            print(f"  {name:30s} {scores(fitted(train, features), test)}")
+
+    # svm.learn_from: the generated sheets (drawn as config pretrain draws them) against annotated sheets of the
+    # test's own style, with the default features, on 60 held-out sheets of each style.
+    look, features = config["pretrain"], config["svm"]["features"]
+    n_generated = config["svm"]["generated_sheets"]
+    generated = true_leaves(
+        range(SVM_INDEX_OFFSET, SVM_INDEX_OFFSET + n_generated),
+        size[0],
+        look["height_px"],
+        look["width_px"],
+        look["damage_rate"],
+        look["style"],
+    )
+    intact = int(generated["intact"].sum())
+    print(f"generated: {n_generated} {look['style']} sheets, {len(generated)} leaves, {intact} intact")
+    for style in ("classic", "shifted"):
+        test = true_leaves(range(HELD_OUT, HELD_OUT + 60), *size, style)
+        annotated = true_leaves(range(counts[0]), *size, style)
+        print(f"test: 60 held-out {style} sheets; annotated: {counts[0]} {style} sheets")
+        sources = {"annotations": annotated, "generated": generated, "both": pd.concat([annotated, generated])}
+        for name, train in sources.items():
+            print(f"  learn_from {name:12s} {scores(fitted(train, features), test)}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ def assign_batches(samples: list[str], batch_size: int) -> dict[str, list[str]]:
 
 def stage_of(rule: str) -> str:
     """The stage a rule belongs to: a batch rule's name without its split and batch (resize_test_b000 -> resize)."""
-    return re.sub(r"_(train|test)_b\d+$", "", rule)
+    return re.sub(r"(_train|_test)?_b\d+$", "", rule)
 
 
 def planned_jobs_per_stage(dry_run_output: str) -> dict[str, int]:

@@ -36,7 +36,8 @@ MIN_LEAVES_PER_CLASS = 4  # outer folds, each with two calibration folds
 ENABLE_SVM_HINT = (
     "to enable them, give training sheets an intact flag per leaf (an 'intact' column in "
     "data.folder.leaves_csv, or an 'intact' attribute on COCO annotations), with at least "
-    f"{MIN_LEAVES_PER_CLASS} intact and {MIN_LEAVES_PER_CLASS} other leaves"
+    f"{MIN_LEAVES_PER_CLASS} intact and {MIN_LEAVES_PER_CLASS} other leaves, or let it learn from generated "
+    "sheets (svm.learn_from: auto or generated)"
 )
 NO_SCALE_NOTE = "no px_per_mm for this sheet, and the SVM uses traits in mm"
 
@@ -79,6 +80,33 @@ def svm_skip_reason(intact: pd.Series) -> str | None:
             f"the SVM needs at least {MIN_LEAVES_PER_CLASS} of each"
         )
     return None
+
+
+def svm_training_leaves(
+    annotated: pd.DataFrame, generated: pd.DataFrame, learn_from: str
+) -> tuple[pd.DataFrame, str | None]:
+    """The true leaves the SVM learns from (svm.learn_from), with a `source` column, and why auto chose generated.
+
+    annotated: the training sheets' measured true leaves (intact NA where unflagged);
+    generated: those of the generator's sheets, every leaf flagged. auto takes the
+    annotated leaves when they can train the SVM (svm_skip_reason), else the generated.
+    """
+    note = None
+    if learn_from == "auto":
+        reason = svm_skip_reason(annotated["intact"])
+        learn_from = "generated" if reason else "annotations"
+        if reason:
+            note = f"{reason}: it learns from the generated sheets' true leaves instead"
+    tables = {"annotations": annotated, "generated": generated}
+    chosen = ["annotations", "generated"] if learn_from == "both" else [learn_from]
+    return pd.concat([tables[name].assign(source=name) for name in chosen], ignore_index=True), note
+
+
+def training_sheets(sheets: dict[str, int]) -> str:
+    """Sheet counts by source in words: {"annotations": 24, "generated": 96} -> '24 annotated training sheets
+    and 96 generated sheets'."""
+    names = {"annotations": "annotated training sheets", "generated": "generated sheets"}
+    return " and ".join(f"{count} {names[source]}" for source, count in sheets.items())
 
 
 def skipped_svm(reason: str, spec: SvmSpec) -> dict:

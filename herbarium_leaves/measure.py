@@ -13,6 +13,7 @@ import skimage.measure
 import skimage.segmentation
 
 from herbarium_leaves.instances import DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, split_leaves
+from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
 
 
@@ -138,6 +139,35 @@ def predicted_leaves(
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
     return drop_small(refine_outlines(labels, image, radius, spec.refine_tip_reach), minimum_area(spec, px_per_mm))
+
+
+def measure_true_leaves(
+    labels: np.ndarray,
+    image: np.ndarray,
+    px_per_mm: float | None,
+    spec: MeasureSpec,
+    learned: bool,
+    sheet_leaves: pd.DataFrame,
+    iou_threshold: float,
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The leaves a perfect segmentation would give of true instance `labels`, and their traits.
+
+    They are the true leaves themselves (`learned` instances) or the true mask's components
+    (touching leaves merge). Each is intact when it is, by itself, a true intact leaf
+    (metrics.component_truth); intact is NA throughout when `sheet_leaves` has no intact flag.
+    """
+    if learned:
+        components = drop_small(labels, minimum_area(spec, px_per_mm))
+    else:
+        components = label_leaves(labels > 0, spec, px_per_mm)
+    traits = measure_leaves(components, px_per_mm, image)
+    if sheet_leaves["intact"].notna().any():
+        intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()
+        flags = component_truth(components, labels, intact_ids, iou_threshold)
+        traits["intact"] = traits["leaf_id"].map(flags).astype(bool)
+    else:
+        traits["intact"] = pd.NA
+    return components, traits
 
 
 def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:

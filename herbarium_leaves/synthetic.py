@@ -25,6 +25,7 @@ from herbarium_leaves.sheet_styles import COLORCHECKER_24, CONTROL_STRIP, GREY_S
 PAPER_HEIGHT_MM = 420.0
 TEST_INDEX_OFFSET = 1_000_000
 PRETRAIN_INDEX_OFFSET = 3_000_000  # pretraining sheets: apart from the demo's and the benchmarks' (2,000,000)
+SVM_INDEX_OFFSET = 6_000_000  # the intact-leaf SVM's generated sheets: apart from the above and bench_pretrain's
 
 LEAF_SHAPES = ("elliptic", "ovate", "lanceolate", "obovate", "lobed", "serrated")
 # Half-width profile t**a * (1 - t)**b along the midrib: widest at a / (a + b).

@@ -24,7 +24,11 @@ from herbarium_leaves.ingest import (
 )
 from herbarium_leaves.reproducibility import ReproducibilityError, pin_cpu_numerics
 from herbarium_leaves.sheet_io import InputError
-from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, demo_sheets
+from herbarium_leaves.synthetic import (
+    PRETRAIN_INDEX_OFFSET,
+    SVM_INDEX_OFFSET,
+    demo_sheets,
+)
 
 try:
     config.update(
@@ -144,8 +148,12 @@ def get_pretrain_files(kind, samples=None):
 
 
 def get_pretrain_generator():
-    """What the pretraining sheets are generated from (config pretrain, less its epochs)."""
-    return {key: value for key, value in config["pretrain"].items() if key != "epochs"}
+    """How the pretraining (and the SVM's generated) sheets are drawn: config pretrain, less count and epochs."""
+    return {
+        key: value
+        for key, value in config["pretrain"].items()
+        if key not in ("sheets", "epochs")
+    }
 
 
 def get_pretrain_train_spec():
@@ -339,6 +347,48 @@ def get_truth_traits(split):
         f"results/leaves/truth/{split}/measured/{sample}.csv"
         for sample in get_samples(split)
     ]
+
+
+def get_svm_learn_from():
+    """config svm.learn_from in effect: auto is annotations for the synthetic demo, whose leaves all have flags."""
+    learn_from = config["svm"]["learn_from"]
+    if learn_from == "auto" and config["data"]["source"] == "synthetic":
+        return "annotations"
+    return learn_from
+
+
+def get_svm_generated_samples():
+    """Names of the generated sheets the SVM learns from (none when it learns from annotations only)."""
+    if get_svm_learn_from() == "annotations":
+        return []
+    return [f"svm_{index:05d}" for index in range(config["svm"]["generated_sheets"])]
+
+
+@cache
+def get_svm_generated_batches():
+    """The SVM's generated sheets in batches of about batch.data sheets, keyed by batch name."""
+    return assign_batches(get_svm_generated_samples(), config["batch"]["data"])
+
+
+def get_svm_generated_indices(samples):
+    """Generator indices of the SVM's generated sheets (from SVM_INDEX_OFFSET)."""
+    return [SVM_INDEX_OFFSET + int(sample.split("_")[1]) for sample in samples]
+
+
+def get_svm_generated_files(samples=None):
+    """The measured true leaves of the SVM's generated sheets."""
+    return [
+        f"results/svm/generated/{sample}.csv"
+        for sample in (get_svm_generated_samples() if samples is None else samples)
+    ]
+
+
+def get_svm_training_input():
+    """The measured true leaves train_svm reads: the training sheets' and/or the generated sheets'."""
+    inputs = {"generated": get_svm_generated_files()}
+    if get_svm_learn_from() != "generated":
+        inputs["traits"] = get_truth_traits("train")
+    return inputs
 
 
 def get_segmentation_method():

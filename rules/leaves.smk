@@ -92,9 +92,37 @@ for split in SPLITS:
                 "../scripts/measure.py"
 
 
+# The generated sheets the SVM learns from (svm.learn_from): nothing here reads the user's data.
+for batch, samples in get_svm_generated_batches().items():
+
+    rule:
+        name:
+            f"synthesize_svm_{batch}"
+        output:
+            traits=get_svm_generated_files(samples),
+        log:
+            f"results/logs/synthesize_svm/{batch}.log",
+        benchmark:
+            f"results/benchmarks/synthesize_svm/{batch}.tsv"
+        conda:
+            "../envs/pipeline.yaml"
+        threads: 1
+        params:
+            split="svm",
+            batch=batch,
+            samples=samples,
+            indices=get_svm_generated_indices(samples),
+            generator=get_pretrain_generator(),
+            measure=get_truth_measure_spec(),
+            instances=get_training_target(),
+            iou_threshold=config["evaluate"]["iou_threshold"],
+        script:
+            "../scripts/synthesize_svm.py"
+
+
 rule train_svm:
     input:
-        traits=get_truth_traits("train"),
+        **get_svm_training_input(),
     output:
         model="results/svm/model.joblib",
         scores="results/svm/cv_scores.csv",
@@ -108,6 +136,7 @@ rule train_svm:
     threads: 1
     params:
         svm=config["svm"],
+        learn_from=get_svm_learn_from(),
     script:
         "../scripts/train_svm.py"
 

@@ -15,14 +15,11 @@ import pandas as pd
 from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.measure import (
     MeasureSpec,
-    drop_small,
-    label_leaves,
     measure_leaves,
-    minimum_area,
+    measure_true_leaves,
     predicted_leaves,
     with_scale_source,
 )
-from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_batch
 from herbarium_leaves.sheet_io import read_png, write_csv, write_png
@@ -39,22 +36,17 @@ def start(logger):
         record = json.loads(Path(inputs.scales[index]).read_text(encoding="utf-8"))
         scale = record["px_per_mm"]
         mask, image = read_png(inputs.masks[index]), read_png(inputs.images[index])
-        if params.truth:  # the true leaves (learned) or the true mask's components, as they are
-            components = drop_small(mask, minimum_area(spec, scale)) if learned else label_leaves(mask > 0, spec, scale)
+        if params.truth:
+            components, traits = measure_true_leaves(
+                mask, image, scale, spec, learned, sheet_leaves, params.iou_threshold
+            )
         else:
             interior = read_png(inputs.interior[index]) if learned else None
             working = ResizeSpec(**params.resize).target_shape(*mask.shape)
             seeds = seed_thresholds(params.instances)
             components = predicted_leaves(mask > 0, image, working, spec, scale, interior, *seeds)
-        traits = measure_leaves(components, scale, image)
+            traits = measure_leaves(components, scale, image)
         traits = with_scale_source(traits, record["source"])
-        if params.truth:
-            if sheet_leaves["intact"].notna().any():
-                intact_ids = sheet_leaves.loc[sheet_leaves["intact"].fillna(False).astype(bool), "leaf_id"].tolist()
-                flags = component_truth(components, mask, intact_ids, params.iou_threshold)
-                traits["intact"] = traits["leaf_id"].map(flags).astype(bool)
-            else:
-                traits["intact"] = pd.NA
         write_png(output.labels[index], components)
         traits.insert(0, "sample", sample)
         write_csv(output.traits[index], traits)

@@ -191,15 +191,22 @@ def main(logger):
         for p in [*inputs.provenance, inputs.svm_scores]
     )
     notes = [note for note in summary.get("intact_note", pd.Series(dtype=str)).dropna().unique() if note]
+    hint = (
+        ENABLE_SVM_HINT[0].upper() + ENABLE_SVM_HINT[1:]
+        if svm["skipped"]
+        else "Each leaf is still called intact or not (results/leaves/<model>/test/intact_leaves.csv); scoring those "
+        "calls needs test sheets with intact flags"
+    )
     intact_note = (
         f"<p><b>Intact metrics are empty</b>: {html.escape('; '.join(notes))}. IoU and the traits of every leaf "
-        f"are complete. {html.escape(ENABLE_SVM_HINT[0].upper() + ENABLE_SVM_HINT[1:])}.</p>"
+        f"are complete. {html.escape(hint)}.</p>"
         if notes
         else ""
     )
     svm_accuracy = (
         f"Intact-leaf SVM: cross-validated balanced accuracy {svm['best_score']:.3f} on {svm['n_leaves']} training "
-        f"leaves ({', '.join(svm['columns'])})."
+        f"leaves of {svm['learned_from']} ({', '.join(svm['columns'])})."
+        + (f" {svm['note'][0].upper()}{svm['note'][1:]}." if svm["note"] else "")
         if not svm["skipped"]
         else ""
     )
@@ -227,7 +234,7 @@ def main(logger):
             f"intact matches one at IoU >= {params.iou_threshold}. Intact-leaf precision, recall and F1: leaf-level "
             "intact calls against true intact leaves. Length and width error: mean relative error over matched "
             "intact leaves. The ensemble averages the seeds' probabilities. Bootstrap intervals: under "
-            f"Randomness. {svm_accuracy}</p>"
+            f"Randomness. {html.escape(svm_accuracy)}</p>"
             + report.details_html(
                 "Every figure, unrounded (results/metrics/summary.csv)",
                 report.table_html(summary.drop(columns=[c for c in summary if c.endswith(("_ci_low", "_ci_high"))])),

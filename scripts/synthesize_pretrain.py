@@ -11,14 +11,7 @@ def start(logger):
     generator, spec = params.generator, ResizeSpec(**params.resize)
 
     def synthesize(index):
-        sheet = generate_sheet(
-            generator["seed"],
-            params.indices[index],
-            generator["height_px"],
-            generator["width_px"],
-            generator["damage_rate"],
-            generator["style"],
-        )
+        sheet = generate_sheet(index=params.indices[index], **generator)  # the generator block names its arguments
         shape = spec.target_shape(*sheet.image.shape[:2])
         write_png(output.images[index], resize_image(sheet.image, shape))
         write_png(output.labels[index], resize_labels(sheet.labels, shape))

@@ -1,4 +1,4 @@
-"""Train the intact-leaf SVM on the measured true leaves (components of the true masks) of the training sheets.
+"""Train the intact-leaf SVM on measured true leaves: the training sheets' and/or generated sheets' (svm.learn_from).
 
 Without enough intact flags among them, the SVM is skipped: the bundle says why, and
 the intact calls and intact metrics after it are left empty.
@@ -7,23 +7,42 @@ the intact calls and intact metrics after it are left empty.
 import joblib
 import pandas as pd
 
-from herbarium_leaves.intact import ENABLE_SVM_HINT, SvmSpec, skipped_svm, svm_skip_reason, train_intact_svm
+from herbarium_leaves.intact import (
+    ENABLE_SVM_HINT,
+    SvmSpec,
+    skipped_svm,
+    svm_skip_reason,
+    svm_training_leaves,
+    train_intact_svm,
+    training_sheets,
+)
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import atomic_path, write_csv
 
 SCORE_COLUMNS = ["C", "gamma", "mean_test_score", "std_test_score", "rank_test_score"]
 
 
+def read_traits(paths) -> pd.DataFrame:
+    """The measured leaves of these sheets in one table (no sheets: an empty one)."""
+    tables = [pd.read_csv(path, dtype={"sample": str}) for path in paths]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame({"sample": [], "intact": []})
+
+
 def main(logger):
-    params = snakemake.params.svm
-    table = pd.concat([pd.read_csv(path, dtype={"sample": str}) for path in snakemake.input.traits], ignore_index=True)
+    params, inputs = snakemake.params, snakemake.input
     spec = SvmSpec(
-        tuple(params["features"]),
-        tuple(params["c_grid"]),
-        tuple(params["gamma_grid"]),
-        params["folds"],
-        params["threshold"],
+        tuple(params.svm["features"]),
+        tuple(params.svm["c_grid"]),
+        tuple(params.svm["gamma_grid"]),
+        params.svm["folds"],
+        params.svm["threshold"],
     )
+    sheets = {"annotations": inputs.get("traits", []), "generated": inputs.generated}
+    table, note = svm_training_leaves(
+        read_traits(sheets["annotations"]), read_traits(sheets["generated"]), params.learn_from
+    )
+    if note:
+        logger.warning("intact-leaf SVM: %s", note)
     reason = svm_skip_reason(table["intact"])
     if reason:
         bundle, scores = skipped_svm(reason, spec), pd.DataFrame(columns=SCORE_COLUMNS)
@@ -31,7 +50,7 @@ def main(logger):
             "intact-leaf SVM skipped: %s; intact calls and intact metrics stay empty; %s", reason, ENABLE_SVM_HINT
         )
     else:
-        bundle, scores = train_intact_svm(table, table["intact"], spec, params["seed"])
+        bundle, scores = train_intact_svm(table, table["intact"], spec, params.svm["seed"])
         logger.info(
             "SVM on %s: best %s, balanced accuracy %.3f over %d leaves",
             bundle["columns"],
@@ -39,6 +58,8 @@ def main(logger):
             bundle["best_score"],
             bundle["n_leaves"],
         )
+    bundle["learned_from"] = training_sheets({source: len(sheets[source]) for source in table["source"].unique()})
+    bundle["note"] = note
     with atomic_path(snakemake.output.model) as temporary:
         joblib.dump(bundle, temporary)
     write_csv(snakemake.output.scores, scores)

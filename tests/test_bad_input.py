@@ -44,6 +44,9 @@ def _folder_config(root: Path, **data) -> dict:
     return {
         **TINY,
         "seeds": [0],
+        # Without intact flags the SVM learns from generated sheets (svm.learn_from auto): a few small ones here.
+        "svm": {"generated_sheets": 4},
+        "pretrain": {"height_px": 256, "width_px": 176},
         "data": {
             "source": "folder",
             "folder": {"images": str(root / "images"), "masks": str(root / "masks"), "mask_type": "binary"},

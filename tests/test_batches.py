@@ -75,4 +75,5 @@ all                              1
 total                           10
 """
     assert stage_of("resize_train_b002") == "resize" and stage_of("train_svm") == "train_svm"
+    assert stage_of("synthesize_svm_b001") == "synthesize_svm"  # batches of generated sheets have no split
     assert planned_jobs_per_stage(table) == {"predict_sheet": 6, "measure_truth": 1, "train": 2}

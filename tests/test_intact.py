@@ -10,7 +10,9 @@ from herbarium_leaves.intact import (
     feature_columns,
     skipped_svm,
     svm_skip_reason,
+    svm_training_leaves,
     train_intact_svm,
+    training_sheets,
     unjudged_sheets,
 )
 from herbarium_leaves.metrics import intact_calls
@@ -98,3 +100,35 @@ def test_leaves_of_a_sheet_without_scale_are_not_judged():
     assert called.loc[~unscaled, "intact"].notna().all() and called.loc[~unscaled, "intact_note"].isna().all()
     assert unjudged_sheets(called) == ["no scale"]
     assert unjudged_sheets(called[unscaled]) == ["no scale"]  # every leaf unscaled: named, not an error
+
+
+def _sheet_leaves(sheets: int, prefix: str, flagged: bool) -> pd.DataFrame:
+    traits, intact = _leaves(10 * sheets, seed=sheets)
+    samples = [f"{prefix}_{index // 10}" for index in range(len(traits))]
+    return traits.assign(sample=samples, intact=intact if flagged else pd.NA)
+
+
+@pytest.mark.parametrize("flagged", [True, False])
+def test_auto_learns_from_the_annotations_when_flagged_else_from_generated_sheets(flagged):
+    annotated, generated = _sheet_leaves(3, "train", flagged), _sheet_leaves(8, "svm", True)
+    table, note = svm_training_leaves(annotated, generated, "auto")
+    if flagged:
+        assert note is None and set(table["source"]) == {"annotations"} and len(table) == len(annotated)
+    else:
+        assert (
+            note == "no training leaf has an intact flag (binary masks, or no intact column or attribute): "
+            "it learns from the generated sheets' true leaves instead"
+        )
+        assert set(table["source"]) == {"generated"} and table["intact"].notna().all()
+        assert svm_skip_reason(table["intact"]) is None  # it can be trained
+
+
+def test_both_pools_the_annotated_and_generated_leaves_and_annotations_alone_may_be_skipped():
+    annotated, generated = _sheet_leaves(3, "train", False), _sheet_leaves(8, "svm", True)
+    table, note = svm_training_leaves(annotated, generated, "both")
+    assert note is None and table["source"].value_counts().to_dict() == {"generated": 80, "annotations": 30}
+    assert training_sheets({"annotations": 3, "generated": 8}) == "3 annotated training sheets and 8 generated sheets"
+    alone, _ = svm_training_leaves(annotated, generated.iloc[:0], "annotations")
+    assert svm_skip_reason(alone["intact"]).startswith("no training leaf has an intact flag")
+    only, _ = svm_training_leaves(annotated.iloc[:0], generated, "generated")
+    assert set(only["source"]) == {"generated"} and len(only) == 80

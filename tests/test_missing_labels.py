@@ -1,6 +1,7 @@
 """A user's data without what the demo has (intact flags, a scale) runs to the end and says what it skipped."""
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ def binary_run(tmp_path_factory):
     return workdir, result
 
 
-def test_binary_masks_reach_the_report_with_iou_and_traits(binary_run):
+def test_binary_masks_reach_the_report_with_iou_traits_and_intact_calls(binary_run):
     workdir, _ = binary_run
     results = workdir / "results"
     summary = pd.read_csv(results / "metrics" / "summary.csv")
@@ -38,22 +39,43 @@ def test_binary_masks_reach_the_report_with_iou_and_traits(binary_run):
     assert ensemble["intact_note"] == "no test leaf has a true intact flag"
     traits = pd.read_csv(results / "leaves" / "ensemble" / "test" / "traits.csv")
     assert len(traits) and traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
-    assert traits["intact"].isna().all() and traits["intact_note"].str.startswith("intact-leaf SVM skipped").all()
+    # Called by the SVM of the generated sheets' leaves; unitless features, so no scale is needed.
+    assert traits["intact"].notna().all() and traits["intact_note"].isna().all()
     page = (results / "report" / "report.html").read_text()
-    assert "Intact metrics are empty" in page and "give training sheets an intact flag per leaf" in page
+    assert "Intact metrics are empty" in page and "Each leaf is still called intact or not" in page
+    assert "training leaves of 4 generated sheets" in page and "it learns from the generated sheets" in page
     assert 'class="pair"' not in page  # components already: nothing to set beside them
 
 
-def test_the_skipped_svm_says_why_in_one_log_line(binary_run):
+def test_without_intact_flags_the_svm_learns_from_generated_sheets_and_says_so(binary_run):
     workdir, _ = binary_run
     log = (workdir / "results" / "logs" / "train_svm" / "train_svm.log").read_text().splitlines()
     (line,) = [line for line in log if "WARNING" in line]
-    assert "intact-leaf SVM skipped: no training leaf has an intact flag" in line
-    assert "'intact' column in data.folder.leaves_csv" in line
+    assert "intact-leaf SVM: no training leaf has an intact flag" in line
+    assert line.endswith("it learns from the generated sheets' true leaves instead")
+    training = pd.read_csv(workdir / "results" / "svm" / "training_leaves.csv")
+    assert set(training["source"]) == {"generated"} and training["intact"].notna().all()
+    assert len(list((workdir / "results" / "svm" / "generated").glob("svm_*.csv"))) == 4
     sheets = pd.read_csv(workdir / "results" / "metrics" / "ensemble" / "sheets.csv")
     assert len(sheets) == len(list((workdir / "results" / "data" / "test" / "images").glob("*.png")))
     summary = json.loads((workdir / "results" / "metrics" / "seed0" / "summary.json").read_text())
     assert summary["intact_note"] == "no test leaf has a true intact flag"
+
+
+def test_learning_from_annotations_only_skips_the_svm_and_says_why(binary_run, tmp_path):
+    workdir = tmp_path / "annotations_only"
+    shutil.copytree(binary_run[0], workdir, symlinks=True)  # the shared run stays as it is for the other tests
+    config = {**_folder_config(binary_run[0] / "user"), "svm": {"learn_from": "annotations"}}
+    result = snakemake(workdir, config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = (workdir / "results" / "logs" / "train_svm" / "train_svm.log").read_text().splitlines()
+    (line,) = [line for line in log if "WARNING" in line]
+    assert "intact-leaf SVM skipped: no training leaf has an intact flag" in line
+    assert "'intact' column in data.folder.leaves_csv" in line and "svm.learn_from: auto or generated" in line
+    traits = pd.read_csv(workdir / "results" / "leaves" / "ensemble" / "test" / "traits.csv")
+    assert traits["intact"].isna().all() and traits["intact_note"].str.startswith("intact-leaf SVM skipped").all()
+    page = (workdir / "results" / "report" / "report.html").read_text()
+    assert "Intact metrics are empty" in page and "give training sheets an intact flag per leaf" in page
 
 
 def test_binary_masks_fall_back_to_components_and_the_train_log_says_so(binary_run):
@@ -65,7 +87,7 @@ def test_binary_masks_fall_back_to_components_and_the_train_log_says_so(binary_r
     assert not (workdir / "results" / "predictions" / "seed0" / "test" / "interior").exists()
 
 
-def test_unlabelled_scans_without_scale_get_traits_in_px_and_no_intact_calls(binary_run, tmp_path):
+def test_unlabelled_scans_without_scale_get_traits_in_px_and_intact_calls(binary_run, tmp_path):
     workdir, _ = binary_run
     scans = tmp_path / "scans"
     scans.mkdir()
@@ -77,8 +99,9 @@ def test_unlabelled_scans_without_scale_get_traits_in_px_and_no_intact_calls(bin
     traits = pd.read_csv(workdir / "results" / "unlabelled" / "traits.csv")
     assert set(traits["sample"]) <= {"scan0", "scan1", "scan2"} and len(traits)
     assert traits["length_px"].gt(0).all() and traits["length_mm"].isna().all()
-    assert traits["intact"].isna().all() and traits["intact_note"].notna().all()
-    assert pd.read_csv(workdir / "results" / "unlabelled" / "intact_leaves.csv").empty
+    assert traits["intact"].notna().all() and traits["intact_note"].isna().all()  # unitless features: judged
+    intact = pd.read_csv(workdir / "results" / "unlabelled" / "intact_leaves.csv")
+    assert len(intact) == traits["intact"].sum()
 
 
 def test_unlabelled_scans_take_their_scale_from_a_given_value_or_their_ruler(binary_run, tmp_path):
