@@ -9,10 +9,11 @@ indices from 2,000,000: neither its training nor its test sheets), at the
 probability thresholds listed (svm.threshold).
 
 Then svm.learn_from: with the default features, the SVM of the generated sheets (as
-the workflow draws them: svm.generated_sheets sheets, generator as config pretrain)
-against that of the first n annotated sheets of the test's own style, and both
-pooled, on 60 held-out sheets of the demo's style (classic) and of the shifted style
-(a look the generated sheets never show: a collection unlike the generator).
+the workflow draws them: svm.generated, in the look of config pretrain) against that
+of the first n annotated sheets of the test's own style and size, and both pooled, on
+held-out sheets of the demo (classic style and size), of the shifted style (a look the
+generated sheets never show: a collection unlike the generator), and of classic sheets
+at 2048 x 1408 px (larger scans).
 
 Run: .venv/bin/python benchmarks/bench_intact.py [n_train ...]
 """
@@ -91,24 +92,31 @@ def main() -> None:
         for name, features in FEATURE_SETS.items():
             print(f"  {name:30s} {scores(fitted(train, features), test)}")
 
-    # svm.learn_from: the generated sheets (drawn as config pretrain draws them) against annotated sheets of the
-    # test's own style, with the default features, on 60 held-out sheets of each style.
-    look, features = config["pretrain"], config["svm"]["features"]
-    n_generated = config["svm"]["generated_sheets"]
+    # svm.learn_from: the generated sheets (as the workflow draws them) against annotated sheets of the test's own
+    # style and size, with the default features, on held-out sheets.
+    look, features, drawn = config["pretrain"], config["svm"]["features"], config["svm"]["generated"]
     generated = true_leaves(
-        range(SVM_INDEX_OFFSET, SVM_INDEX_OFFSET + n_generated),
+        range(SVM_INDEX_OFFSET, SVM_INDEX_OFFSET + drawn["sheets"]),
         size[0],
-        look["height_px"],
-        look["width_px"],
+        drawn["height_px"],
+        drawn["width_px"],
         look["damage_rate"],
         look["style"],
     )
     intact = int(generated["intact"].sum())
-    print(f"generated: {n_generated} {look['style']} sheets, {len(generated)} leaves, {intact} intact")
-    for style in ("classic", "shifted"):
-        test = true_leaves(range(HELD_OUT, HELD_OUT + 60), *size, style)
-        annotated = true_leaves(range(counts[0]), *size, style)
-        print(f"test: 60 held-out {style} sheets; annotated: {counts[0]} {style} sheets")
+    shape = f"{drawn['height_px']} x {drawn['width_px']} px"
+    print(f"generated: {drawn['sheets']} {look['style']} sheets at {shape}, {len(generated)} leaves, {intact} intact")
+    for style, height, width, n_test in (
+        ("classic", *size[1:3], 60),
+        ("shifted", *size[1:3], 60),
+        ("classic", 2048, 1408, 30),
+    ):
+        sheets = (size[0], height, width, size[3], style)
+        test, annotated = (
+            true_leaves(range(HELD_OUT, HELD_OUT + n_test), *sheets),
+            true_leaves(range(counts[0]), *sheets),
+        )
+        print(f"test: {n_test} held-out {style} sheets at {height} x {width} px; annotated: {counts[0]} such sheets")
         sources = {"annotations": annotated, "generated": generated, "both": pd.concat([annotated, generated])}
         for name, train in sources.items():
             print(f"  learn_from {name:12s} {scores(fitted(train, features), test)}")

@@ -148,7 +148,7 @@ def get_pretrain_files(kind, samples=None):
 
 
 def get_pretrain_generator():
-    """How the pretraining (and the SVM's generated) sheets are drawn: config pretrain, less count and epochs."""
+    """How the pretraining sheets are drawn: config pretrain, less count and epochs."""
     return {
         key: value
         for key, value in config["pretrain"].items()
@@ -361,7 +361,7 @@ def get_svm_generated_samples():
     """Names of the generated sheets the SVM learns from (none when it learns from annotations only)."""
     if get_svm_learn_from() == "annotations":
         return []
-    return [f"svm_{index:05d}" for index in range(config["svm"]["generated_sheets"])]
+    return [f"svm_{index:05d}" for index in range(config["svm"]["generated"]["sheets"])]
 
 
 @cache
@@ -373,6 +373,12 @@ def get_svm_generated_batches():
 def get_svm_generated_indices(samples):
     """Generator indices of the SVM's generated sheets (from SVM_INDEX_OFFSET)."""
     return [SVM_INDEX_OFFSET + int(sample.split("_")[1]) for sample in samples]
+
+
+def get_svm_generator():
+    """How the SVM's generated sheets are drawn: the pretraining sheets' look at svm.generated's size."""
+    size = {key: config["svm"]["generated"][key] for key in ("height_px", "width_px")}
+    return {**get_pretrain_generator(), **size}
 
 
 def get_svm_generated_files(samples=None):

@@ -112,7 +112,7 @@ for batch, samples in get_svm_generated_batches().items():
             batch=batch,
             samples=samples,
             indices=get_svm_generated_indices(samples),
-            generator=get_pretrain_generator(),
+            generator=get_svm_generator(),
             measure=get_truth_measure_spec(),
             instances=get_training_target(),
             iou_threshold=config["evaluate"]["iou_threshold"],

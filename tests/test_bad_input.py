@@ -45,8 +45,7 @@ def _folder_config(root: Path, **data) -> dict:
         **TINY,
         "seeds": [0],
         # Without intact flags the SVM learns from generated sheets (svm.learn_from auto): a few small ones here.
-        "svm": {"generated_sheets": 4},
-        "pretrain": {"height_px": 256, "width_px": 176},
+        "svm": {"generated": {"sheets": 4, "height_px": 256, "width_px": 176}},
         "data": {
             "source": "folder",
             "folder": {"images": str(root / "images"), "masks": str(root / "masks"), "mask_type": "binary"},

@@ -65,7 +65,8 @@ def test_without_intact_flags_the_svm_learns_from_generated_sheets_and_says_so(b
 def test_learning_from_annotations_only_skips_the_svm_and_says_why(binary_run, tmp_path):
     workdir = tmp_path / "annotations_only"
     shutil.copytree(binary_run[0], workdir, symlinks=True)  # the shared run stays as it is for the other tests
-    config = {**_folder_config(binary_run[0] / "user"), "svm": {"learn_from": "annotations"}}
+    base = _folder_config(binary_run[0] / "user")
+    config = {**base, "svm": {**base["svm"], "learn_from": "annotations"}}
     result = snakemake(workdir, config)
     assert result.returncode == 0, result.stderr[-3000:]
     log = (workdir / "results" / "logs" / "train_svm" / "train_svm.log").read_text().splitlines()

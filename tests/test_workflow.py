@@ -314,7 +314,7 @@ def planned_jobs(workdir: Path, config: dict, *targets: str) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     "setting, generated",
-    [({"c_grid": [0.5, 5.0]}, 0), ({"learn_from": "both", "generated_sheets": 3}, 3)],
+    [({"c_grid": [0.5, 5.0]}, 0), ({"learn_from": "both", "generated": {"sheets": 3, "height_px": 256}}, 3)],
 )
 def test_changing_an_svm_setting_reruns_only_the_svm_and_what_follows(demo_run, setting, generated):
     jobs = planned_jobs(demo_run, {**TINY, "svm": setting})
