@@ -448,6 +448,18 @@ def test_awkward_names_pass_through_every_stage(awkward_run):
     assert (results / "report" / "report.html").stat().st_size > 0
 
 
+def test_flagged_annotations_train_the_svm_under_auto(awkward_run):
+    workdir, _ = awkward_run
+    training = pd.read_csv(workdir / "results" / "svm" / "training_leaves.csv")
+    assert set(training["source"]) == {"annotations"} and training["intact"].notna().all()
+    log = (workdir / "results" / "logs" / "train_svm" / "train_svm.log").read_text()
+    assert "WARNING" not in log and "SVM on " in log
+    # Whether the flags suffice is known only in train_svm, so auto drew the generated sheets anyway.
+    assert len(list((workdir / "results" / "svm" / "generated").glob("svm_*.csv"))) == 4
+    page = (workdir / "results" / "report" / "report.html").read_text()
+    assert "training leaves of " in page and " annotated training sheets (" in page
+
+
 def test_a_sheet_with_no_leaves_has_well_defined_metrics(awkward_run):
     workdir, _ = awkward_run
     results = workdir / "results"
