@@ -40,9 +40,11 @@ _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/herbarium-lea
 
 @dataclass(frozen=True)
 class MofContext:
-    """What every record of a run shares: the method (segmentation, code version, weights) and who determined it."""
+    """What every record of a run shares: the method (segmentation, intact filter, code version, weights) and who
+    determined it."""
 
     segmentation: str
+    intact_filter: str
     code_version: str
     weights_sha256: tuple[str, ...]
     determined_by: str
@@ -105,8 +107,8 @@ def measurement_or_fact(
     chosen = traits[intact_calls(traits)] if intact_only else traits
     weights = ", ".join(digest[:16] for digest in context.weights_sha256)
     methods = {
-        column: f"{how}, on leaves segmented by {context.segmentation}; herbarium-leaves "
-        f"{context.code_version}; model weights sha256 {weights}"
+        column: f"{how}, on leaves segmented by {context.segmentation}; intact calls by {context.intact_filter}; "
+        f"herbarium-leaves {context.code_version}; model weights sha256 {weights}"
         for column, (_, _, how, _) in MOF_TRAITS.items()
     }
     rows = []

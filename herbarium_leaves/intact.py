@@ -109,6 +109,16 @@ def training_sheets(sheets: dict[str, int]) -> str:
     return " and ".join(f"{count} {names[source]}" for source, count in sheets.items())
 
 
+def intact_filter(bundle: dict) -> str:
+    """How leaves were called intact, in words (Darwin Core measurementMethod): the SVM's features and teachers."""
+    if bundle["skipped"]:
+        return f"none (the intact-leaf SVM was skipped: {bundle['skipped']})"
+    return (
+        f"an RBF SVM on {', '.join(bundle['columns'])} (intact at probability >= {bundle['threshold']}), "
+        f"learned from {bundle['learned_from']}"
+    )
+
+
 def skipped_svm(reason: str, spec: SvmSpec) -> dict:
     """The SVM bundle when it was not trained: it calls no leaf, and says why."""
     return {"pipeline": None, "skipped": reason, "columns": [], "threshold": spec.threshold, "n_leaves": 0}

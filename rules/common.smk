@@ -399,14 +399,21 @@ def get_svm_training_input():
 
 def get_segmentation_method():
     """How exported leaves were found, in words (Darwin Core measurementMethod)."""
-    split = (
-        "touching leaves split by a distance watershed"
-        if config["measure"]["split_touching"]
-        else "8-connected components"
-    )
+    instances, measure = get_instances(), config["measure"]
+    if instances["method"] == "learned":
+        leaves = (
+            "leaves split at the network's leaf interiors (seeds at probability "
+            f">= {instances['seed_threshold']}, weak seeds >= {instances['weak_seed_threshold']})"
+        )
+    elif measure["split_touching"]:
+        leaves = "leaves as connected components, touching ones split by a distance watershed"
+    else:
+        leaves = "leaves as 8-connected components"
+    if measure["refine_outlines"]:
+        leaves += ", outlines refined at the sheet's resolution"
     return (
         f"DeepLabv3+ ({config['model']['encoder']} encoder), mean of the seeds "
-        f"{', '.join(map(str, config['seeds']))}, sliding-window inference; leaves as {split}"
+        f"{', '.join(map(str, config['seeds']))}, sliding-window inference; {leaves}"
     )
 
 

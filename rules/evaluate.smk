@@ -44,6 +44,7 @@ rule summarize:
 rule darwin_core:
     input:
         traits=["results/leaves/ensemble/test/traits.csv"],
+        svm="results/svm/model.joblib",
         provenance=expand(
             "results/models/seed{seed}/provenance.json", seed=config["seeds"]
         ),

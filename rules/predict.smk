@@ -122,6 +122,7 @@ rule predict_chunk:
 rule darwin_core_unlabelled:
     input:
         traits=get_unlabelled_traits,
+        svm="results/svm/model.joblib",
         provenance=expand(
             "results/models/seed{seed}/provenance.json", seed=config["seeds"]
         ),

@@ -3,9 +3,11 @@
 import datetime
 import json
 
+import joblib
 import pandas as pd
 
 from herbarium_leaves.darwin_core import MofContext, measurement_or_fact, occurrence_of, read_occurrence_ids
+from herbarium_leaves.intact import intact_filter
 from herbarium_leaves.provenance import code_version
 from herbarium_leaves.runner import run_logged
 from herbarium_leaves.sheet_io import write_csv
@@ -19,6 +21,7 @@ def main(logger):
     samples = list(params.samples)
     context = MofContext(
         segmentation=params.segmentation,
+        intact_filter=intact_filter(joblib.load(snakemake.input.svm)),  # the pipeline's own results only
         code_version=code_version()["git"],
         weights_sha256=tuple(
             json.loads(open(path, encoding="utf-8").read())["state_dict_sha256"] for path in inputs.provenance

@@ -26,7 +26,9 @@ DWC_TERMS = {
     "measurementMethod",
     "measurementRemarks",
 }
-CONTEXT = MofContext("DeepLabv3+ (resnet18)", "abc123", ("f" * 64, "e" * 64), "a curator", "2026-11-30")
+CONTEXT = MofContext(
+    "DeepLabv3+ (resnet18)", "an RBF SVM on solidity", "abc123", ("f" * 64, "e" * 64), "a curator", "2026-11-30"
+)
 
 
 def _traits() -> pd.DataFrame:
@@ -82,10 +84,8 @@ def test_intact_leaves_only_by_default_and_no_mm_without_scale():
     assert set(k2["measurementUnit"]) == {""} and "scale none" in k2["measurementRemarks"].iloc[0]
     k1_length = everything[(everything["occurrenceID"] == "K1") & (everything["measurementType"] == "leaf length")]
     assert (k1_length["measurementUnit"] == "mm").all() and (k1_length["measurementAccuracy"] == "0.25").all()
-    assert (
-        "abc123" in k1_length["measurementMethod"].iloc[0]
-        and "ffffffffffffffff" in k1_length["measurementMethod"].iloc[0]
-    )
+    method = k1_length["measurementMethod"].iloc[0]
+    assert "abc123" in method and "ffffffffffffffff" in method and "intact calls by an RBF SVM on solidity" in method
     assert (everything["measurementDeterminedBy"] == "a curator").all()
 
 

@@ -296,6 +296,9 @@ def test_darwin_core_export_of_every_leaf_traces_to_the_ensemble_traits(demo_run
         sheet, leaf = record["measurementRemarks"].split("; ")[:2]
         row = traits[(traits["sample"] == sheet.removeprefix("sheet ")) & (traits["leaf_id"] == int(leaf[5:]))]
         assert float(record["measurementValue"]) == pytest.approx(row[columns[record["measurementType"]]].item())
+    method = table["measurementMethod"].iloc[0]
+    assert "leaves split at the network's leaf interiors" in method and "outlines refined" in method
+    assert "intact calls by an RBF SVM on solidity" in method and "learned from 5 annotated training sheets" in method
     ids = tmp_path / "ids.csv"
     ids.write_text("sample,occurrenceID\nsomething_else,urn:1\n")
     failed = snakemake(demo_run, {**TINY, "dwc": {"occurrence_ids": str(ids)}}, target)
