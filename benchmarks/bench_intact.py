@@ -20,6 +20,7 @@ Run: .venv/bin/python benchmarks/bench_intact.py [n_train ...]
 
 import sys
 import warnings
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -45,12 +46,13 @@ FEATURE_SETS = {
 }
 
 
-def true_leaves(indices, method: str, height: int, width: int, damage_rate: float, style: str = "classic"):
+@cache  # the demo-size classic sheets serve both comparisons; nothing mutates the tables
+def true_leaves(indices: range, method: str, height: int, width: int, damage_rate: float, style: str, seed: int = 0):
     """Traits and intact flags of the true leaves (learned) or true components of generated sheets."""
+    learned = method == "learned"
     tables = []
     for index in indices:
-        sheet = generate_sheet(0, index, height, width, damage_rate, style)
-        learned = method == "learned"
+        sheet = generate_sheet(seed, index, height, width, damage_rate, style)
         _, traits = measure_true_leaves(
             sheet.labels, sheet.image, sheet.px_per_mm, MeasureSpec(), learned, sheet.leaves, 0.5
         )
@@ -59,6 +61,7 @@ def true_leaves(indices, method: str, height: int, width: int, damage_rate: floa
 
 
 def fitted(train: pd.DataFrame, features) -> dict:
+    """The SVM bundle of `features` trained on `train`'s true leaves (seed 0)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         bundle, _ = train_intact_svm(train, train["intact"], SvmSpec(features=tuple(features)), seed=0)
@@ -84,10 +87,10 @@ def main() -> None:
     demo = config["data"]["synthetic"]
     size = (config["instances"]["method"], demo["height_px"], demo["width_px"], demo["damage_rate"])
     counts = [int(n) for n in sys.argv[1:]] or [demo["n_train"], 2 * demo["n_train"]]
-    test = true_leaves(range(HELD_OUT, HELD_OUT + 60), *size)
+    test = true_leaves(range(HELD_OUT, HELD_OUT + 60), *size, demo["style"])
     print(f"instances: {size[0]}; test: 60 sheets, {len(test)} leaves, {int(test['intact'].sum())} intact")
     for n_train in counts:
-        train = true_leaves(range(n_train), *size)
+        train = true_leaves(range(n_train), *size, demo["style"])
         print(f"train: {n_train} sheets, {len(train)} leaves, {int(train['intact'].sum())} intact")
         for name, features in FEATURE_SETS.items():
             print(f"  {name:30s} {scores(fitted(train, features), test)}")
@@ -102,12 +105,13 @@ def main() -> None:
         drawn["width_px"],
         look["damage_rate"],
         look["style"],
+        seed=look["seed"],
     )
     intact = int(generated["intact"].sum())
     shape = f"{drawn['height_px']} x {drawn['width_px']} px"
     print(f"generated: {drawn['sheets']} {look['style']} sheets at {shape}, {len(generated)} leaves, {intact} intact")
     for style, height, width, n_test in (
-        ("classic", *size[1:3], 60),
+        (demo["style"], *size[1:3], 60),
         ("shifted", *size[1:3], 60),
         ("classic", 2048, 1408, 30),
     ):
