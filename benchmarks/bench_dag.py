@@ -16,6 +16,8 @@ from pathlib import Path
 
 import yaml
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,4 +60,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_dag"):
+        main()

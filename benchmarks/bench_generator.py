@@ -13,6 +13,8 @@ import yaml
 from herbarium_leaves.sheet_styles import STYLES
 from herbarium_leaves.synthetic import generate_sheet
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -37,4 +39,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_generator"):
+        main()

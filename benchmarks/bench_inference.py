@@ -31,6 +31,8 @@ from herbarium_leaves.sheet_io import write_png
 from herbarium_leaves.synthetic import generate_sheet
 from herbarium_leaves.windows import sheet_windows
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 CPU = torch.device("cpu")
 
@@ -138,4 +140,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_inference"):
+        main()

@@ -27,6 +27,8 @@ from herbarium_leaves.model import load_model
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 SEED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -93,4 +95,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_instances"):
+        main()

@@ -32,6 +32,8 @@ from herbarium_leaves.intact import SvmSpec, classify_leaves, train_intact_svm
 from herbarium_leaves.measure import MeasureSpec, measure_true_leaves
 from herbarium_leaves.synthetic import SVM_INDEX_OFFSET, TEST_INDEX_OFFSET, generate_sheet
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 FORM = ["solidity", "eccentricity", "aspect_ratio", "circularity"]  # unitless: what a leaf looks like at any size
@@ -127,4 +129,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_intact"):
+        main()

@@ -42,6 +42,8 @@ from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
 from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, TEST_INDEX_OFFSET, generate_sheet
 from herbarium_leaves.training import Checkpoint, Patches, TrainSpec, fit, resolve_device, seeded_model
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 SHIFTED_TRAIN, SHIFTED_TEST = 4 * TEST_INDEX_OFFSET, 5 * TEST_INDEX_OFFSET  # indices no stage of the workflow uses
 SEED = 0
@@ -190,4 +192,5 @@ def report(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_pretrain"):
+        main()

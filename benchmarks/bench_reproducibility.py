@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -112,4 +114,5 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         print(json.dumps(worker(*json.loads(sys.argv[2]))))
     else:
-        main()
+        with recorded("bench_reproducibility"):
+            main()

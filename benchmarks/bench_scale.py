@@ -27,6 +27,8 @@ import numpy as np
 from herbarium_leaves.scale import detect_paper_scale, detect_ruler_scale, resolve_scale
 from herbarium_leaves.synthetic import PAPER_HEIGHT_MM, generate_sheet
 
+from record import recorded
+
 
 def measure(n_sheets: int, height: int, width: int, first_index: int) -> dict:
     """Detection figures over `n_sheets` generated sheets of one size."""
@@ -102,4 +104,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_scale"):
+        main()

@@ -24,6 +24,8 @@ import yaml
 
 from herbarium_leaves.batches import planned_jobs_per_stage
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -115,4 +117,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_study_size"):
+        main()

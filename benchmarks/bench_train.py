@@ -35,6 +35,8 @@ from herbarium_leaves.training import (
     train_epoch,
 )
 
+from record import recorded
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -121,4 +123,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    with recorded("bench_train"):
+        main()

@@ -41,8 +41,8 @@ def package_versions() -> dict[str, str]:
 def code_version() -> dict[str, str]:
     """The git commit of the workflow (with a dirty flag) and a digest of the package's source files."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.glob("*.py")):
-        digest.update(path.name.encode())
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
         digest.update(path.read_bytes())
     try:
         commit = subprocess.run(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 MODES = ("machine", "portable")
 
-# What reaches the bits of a CPU run, pinned in portable mode (README: Randomness and reproducibility).
+# What reaches the bits of a CPU run, pinned in portable mode (docs/reproducibility.md).
 PORTABLE_ENVIRONMENT = {
     # ATen's vectorised kernels: the lane width (AVX2 8, AVX-512 16 floats) sets the order of reductions.
     "ATEN_CPU_CAPABILITY": "avx2",
@@ -192,7 +192,7 @@ def reproducibility_claim(record: dict) -> str:
         return (
             "portable: the same bits on other x86-64 CPUs with AVX2 and FMA, given the same package versions, "
             f"{record['torch_threads']} threads and the same inputs (shown on an AMD EPYC with AVX2, an Intel Xeon "
-            "with AVX-512 and AMX, and emulated Intel and AMD CPUs: README, Randomness and reproducibility)"
+            "with AVX-512 and AMX, and emulated Intel and AMD CPUs: docs/reproducibility.md)"
         )
     return "bitwise on this machine only (same CPU model, threads, package versions and inputs)"
 

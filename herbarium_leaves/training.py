@@ -141,8 +141,8 @@ def make_optimizer(model: torch.nn.Module, learning_rate: float) -> torch.optim.
     """Adam, fused: its square root is the CPU's own sqrt instruction (IEEE-exact, the same bits on every x86 CPU).
 
     The unfused Adam takes torch.sqrt, which on CPU goes through MKL's vector math,
-    whose results differ between CPUs even in MKL's compatible mode (README:
-    Randomness and reproducibility).
+    whose results differ between CPUs even in MKL's compatible mode
+    (docs/reproducibility.md).
     """
     return torch.optim.Adam(model.parameters(), lr=learning_rate, fused=True)
 

@@ -167,6 +167,7 @@ rule measure_chunk:
         svm="results/svm/model.joblib",
     output:
         traits="results/unlabelled/traits/chunk{chunk}.csv",
+        labels=directory("results/unlabelled/leaves/chunk{chunk}"),
     log:
         "results/logs/measure_chunk/chunk{chunk}.log",
     benchmark:

@@ -11,14 +11,15 @@ from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves,
 from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
-from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv
+from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv, write_png
 
 
 def main(logger):
     params, chunk = snakemake.params, Path(snakemake.input.chunk)
     bundle = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     sheets = pd.read_csv(chunk / "sheets.csv", dtype={"sample": str})
-    tables = []
+    tables, leaves = [], Path(snakemake.output.labels)
+    leaves.mkdir(parents=True, exist_ok=True)
     for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
@@ -28,6 +29,7 @@ def main(logger):
         working = ResizeSpec(**params.resize).target_shape(*mask.shape)
         seeds = seed_thresholds(params.instances)
         labels = predicted_leaves(mask, image, working, MeasureSpec(**params.measure), scale, interior, *seeds)
+        write_png(leaves / f"{sheet['sample']}.png", labels)
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         tables.append(traits.assign(sample=sheet["sample"]))
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]

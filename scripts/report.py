@@ -138,7 +138,7 @@ def randomness_section(inputs, params, summary, sheets, records) -> str:
         f"<p>Each headline metric with its {100 * params.bootstrap_level:.0f} % bootstrap interval over test sheets "
         "(sheets drawn with replacement, seeded: config evaluate.bootstrap).</p>"
         + report.table_html(interval_table(summary))
-        + "<p>What each seed's weights promise (README: Randomness and reproducibility); "
+        + "<p>What each seed's weights promise (docs/reproducibility.md); "
         "check on another machine with <code>snakemake verify</code>.</p>"
         + report.table_html(claims)
         + "<p>Test sheets on which the seeds differ most (IoU per seed, its std and range, the ensemble's).</p>"

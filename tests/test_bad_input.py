@@ -1,6 +1,6 @@
 """Bad input and faults through the real Snakefile: each case fails alone, in one line, leaving nothing partial.
 
-The README's table "Guarantees on bad input and faults" names these tests.
+The table in docs/guarantees.md names these tests.
 """
 
 import json

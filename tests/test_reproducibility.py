@@ -3,8 +3,7 @@
 The pinned hashes were made on an AMD EPYC (AVX2, no AVX-512) with the pinned package
 versions; the same weights and pixels came out under QEMU's emulation of Intel
 Haswell, Broadwell and Skylake-Client and AMD EPYC-Rome at two threads, and of Haswell
-at one, and natively on an Intel Xeon with AVX-512 and AMX at one and two (README,
-Randomness and reproducibility). Portable mode
+at one, and natively on an Intel Xeon with AVX-512 and AMX at one and two (docs/reproducibility.md). Portable mode
 aims at them on any x86-64 CPU with AVX2 and FMA; a failure on another CPU prints the
 numerics there, to compare with the record below.
 """

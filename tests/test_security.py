@@ -9,7 +9,7 @@ from herbarium_leaves.ingest import check_sample_names
 from herbarium_leaves.sheet_io import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [*ROOT.glob("herbarium_leaves/*.py"), *ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/*.py")]
+SOURCES = [*ROOT.glob("herbarium_leaves/**/*.py"), *ROOT.glob("scripts/*.py"), *ROOT.glob("benchmarks/*.py")]
 
 
 def test_every_torch_load_is_weights_only():

@@ -7,12 +7,12 @@ from herbarium_leaves.sheet_styles import PLANT_TYPES, STYLES
 from herbarium_leaves.synthetic import (
     LEAF_SHAPES,
     TEST_INDEX_OFFSET,
-    _to_sheet,
     demo_sheets,
     generate_sheet,
     leaf_outline,
     rasterize_polygon,
 )
+from herbarium_leaves.synthetic.leaves import _to_sheet
 
 SIZE = (512, 352)
 
@@ -160,7 +160,7 @@ def test_small_leaved_plants_label_every_leaflet_and_needle_as_its_own_leaf():
 
 @pytest.mark.parametrize("style", sorted(set(STYLES) - {"classic"}))
 def test_charts_labels_packets_flowers_fruits_and_roots_are_never_leaf_pixels(style, monkeypatch):
-    import herbarium_leaves.synthetic as synthetic
+    import herbarium_leaves.synthetic.sheet as synthetic  # generate_sheet looks its helpers up there
 
     items, draw_item = [], synthetic._draw_item
 

@@ -1,0 +1,160 @@
+"""Real sheets: the workflow's `predict` target on a folder of real scans, scored against their truth.
+
+Run: .venv/bin/python benchmarks/bench_real.py SHEETS_DIR TRUTH_DIR [--run DIR] [--configfile F ...]
+     [--overlays DIR]
+
+SHEETS_DIR holds the scans; TRUTH_DIR one of two layouts (see ../shared/real/README.md):
+- leaf instances (lm2-dev): masks/<stem>.png (uint16, one id per leaf), leaves.csv (sample,
+  leaf_id, px_per_mm, blade_length_px, width_px, intact) and scale.csv (sample, px_per_mm);
+- whole-plant masks (kymillev-sample): plant_masks/<stem>.png (0 / 255).
+
+The models are those of a finished run of this workflow: `--run DIR` is its working
+directory (default: this repository, after `snakemake --cores all`), and `--configfile` the
+config files that run used beyond config.yaml. Its `results/` is copied to a temporary folder
+and `snakemake predict` runs there on the scans, so the run itself is left as it was; the
+benchmark refuses to go on if the copy would retrain anything.
+
+Prints the figures of the layout and writes them, with every sheet's and every true leaf's
+row, as the benchmark record (docs/benchmarks/bench_real/). With --overlays, one PNG per sheet:
+each leaf found in its own colour, the truth outlined green, leaves called intact yellow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from herbarium_leaves.real_sheets import instance_summary, plant_summary, score_instance_sheet, score_plant_sheet
+from herbarium_leaves.report import overlay, thumbnail
+from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_png
+
+from record import recorded
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def predict(sheets: Path, run: Path, configfiles: list[Path], workdir: Path) -> Path:
+    """Copy the run's results to `workdir`, predict the scans there; return workdir/results/unlabelled."""
+    shutil.copytree(run / "results", workdir / "results", ignore=shutil.ignore_patterns("unlabelled", "dwc"))
+    extra = workdir / "real.yaml"
+    extra.write_text(yaml.safe_dump({"unlabelled": {"sheets": str(sheets.resolve())}}))
+    command = [
+        str(BIN / "snakemake"),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--cores",
+        "2",
+        "predict",
+        "--configfile",
+        str(ROOT / "config.yaml"),
+        *map(str, configfiles),
+        str(extra),
+    ]
+    plan = subprocess.run([*command, "--dry-run", "--quiet", "rules"], capture_output=True, text=True)
+    if plan.returncode != 0:
+        sys.exit(f"snakemake predict --dry-run failed:\n{plan.stderr[-3000:]}")
+    if any(rule in plan.stdout.split() for rule in ("train", "augment", "pretrain")):
+        sys.exit(f"{run}: its models do not match this config (the plan retrains); give the run's --configfile")
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"snakemake predict failed:\n{done.stderr[-3000:]}")
+    return workdir / "results" / "unlabelled"
+
+
+def predicted_leaves(unlabelled: Path, sample: str) -> np.ndarray:
+    """The leaf labels the workflow wrote for one scan."""
+    (path,) = unlabelled.glob(f"leaves/chunk*/{sample}.png")
+    return read_png(path)
+
+
+def score_instances(truth: Path, unlabelled: Path, sheets: pd.DataFrame, traits: pd.DataFrame, overlays: Path | None):
+    """Figures against leaf instance masks, the per-sheet counts and the per-leaf rows."""
+    true_leaves = pd.read_csv(truth / "leaves.csv", dtype={"sample": str})
+    hand_scales = pd.read_csv(truth / "scale.csv", dtype={"sample": str}).set_index("sample")["px_per_mm"]
+    counts, leaves = [], []
+    for sheet in sheets.to_dict("records"):
+        sample = sheet["sample"]
+        found = predicted_leaves(unlabelled, sample)
+        labels = read_png(truth / "masks" / f"{sample}.png")
+        mine = traits[traits["sample"] == sample].reset_index(drop=True)
+        theirs = true_leaves[true_leaves["sample"] == sample].reset_index(drop=True)
+        count, rows = score_instance_sheet(found, labels, mine, theirs)
+        counts.append({"sample": sample, **count})
+        leaves.append(rows.assign(sample=sample))
+        if overlays:
+            intact_ids = mine.loc[mine["intact"].astype("boolean").fillna(False).astype(bool), "leaf_id"].tolist()
+            draw_overlay(overlays / f"{sample}.png", sheet["source"], labels, found, intact_ids)
+    counts, leaves = pd.DataFrame(counts), pd.concat(leaves, ignore_index=True)
+    scales = sheets[["sample", "px_per_mm", "px_per_mm_source"]].rename(columns={"px_per_mm_source": "source"})
+    scales = scales.assign(true_px_per_mm=scales["sample"].map(hand_scales))
+    return instance_summary(counts, leaves, scales), counts.merge(scales, on="sample"), leaves
+
+
+def score_plants(truth: Path, unlabelled: Path, sheets: pd.DataFrame, traits: pd.DataFrame, overlays: Path | None):
+    """Figures against whole-plant masks and the per-sheet counts."""
+    counts = []
+    for sheet in sheets.to_dict("records"):
+        sample = sheet["sample"]
+        found = predicted_leaves(unlabelled, sample)
+        plant = read_png(truth / "plant_masks" / f"{sample}.png")
+        plant = plant[..., 0] if plant.ndim == 3 else plant
+        counts.append({"sample": sample, **score_plant_sheet(found, plant), "source": sheet["px_per_mm_source"]})
+        if overlays:
+            mine = traits[traits["sample"] == sample]
+            intact_ids = mine.loc[mine["intact"].astype("boolean").fillna(False).astype(bool), "leaf_id"].tolist()
+            draw_overlay(overlays / f"{sample}.png", sheet["source"], plant, found, intact_ids)
+    counts = pd.DataFrame(counts)
+    return plant_summary(counts, counts["source"]), counts, None
+
+
+def draw_overlay(path: Path, source: str, truth: np.ndarray, found: np.ndarray, intact_ids: list[int]) -> None:
+    image, _, _ = read_sheet_image(source, 250_000_000)
+    write_png(path, thumbnail(overlay(image, truth, found, intact_ids), longest=1400))
+
+
+def main(tables: dict) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sheets", type=Path, help="folder of real scans")
+    parser.add_argument("truth", type=Path, help="folder with masks/ + leaves.csv + scale.csv, or plant_masks/")
+    parser.add_argument("--run", type=Path, default=ROOT, help="working directory of a finished run (its models)")
+    parser.add_argument("--configfile", type=Path, nargs="*", default=[], help="config files that run used")
+    parser.add_argument("--overlays", type=Path, help="folder for one overlay PNG per sheet")
+    args = parser.parse_args()
+    layout = "instances" if (args.truth / "leaves.csv").exists() else "plants"
+    if layout == "plants" and not (args.truth / "plant_masks").is_dir():
+        sys.exit(f"{args.truth}: neither leaves.csv with masks/ nor plant_masks/")
+    if args.overlays:
+        args.overlays.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench_real_") as workdir:
+        unlabelled = predict(args.sheets, args.run, args.configfile, Path(workdir))
+        sheets = pd.read_csv(unlabelled / "sheets.csv", dtype={"sample": str})
+        traits = pd.read_csv(unlabelled / "traits.csv", dtype={"sample": str})
+        bad = sheets[sheets["status"] != "ok"]
+        if len(bad):
+            print(f"not predicted: {', '.join(bad['sample'])}")
+        sheets = sheets[sheets["status"] == "ok"]
+        score = score_instances if layout == "instances" else score_plants
+        figures, per_sheet, per_leaf = score(args.truth, unlabelled, sheets, traits, args.overlays)
+    print(f"{args.sheets} against {args.truth} ({layout}); models of {args.run.resolve()}")
+    for name, value in figures.items():
+        print(f"  {name:50s} {value:.3f}" if isinstance(value, float) else f"  {name:50s} {value}")
+    tables["figures"] = pd.DataFrame([figures])
+    tables["sheets"] = per_sheet
+    if per_leaf is not None:
+        tables["leaves"] = per_leaf
+
+
+if __name__ == "__main__":
+    with recorded("bench_real") as tables:
+        main(tables)

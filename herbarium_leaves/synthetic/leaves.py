@@ -1,0 +1,235 @@
+"""Leaf shapes, colours and their drawing: outlines by shape, placement on the sheet, blade layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from herbarium_leaves.synthetic.canvas import _box, _draw_line, _smooth_noise, rasterize_polygon
+from herbarium_leaves.synthetic.damage import _clip_half_plane, _jagged_blob
+
+LEAF_SHAPES = ("elliptic", "ovate", "lanceolate", "obovate", "lobed", "serrated")
+
+
+# Half-width profile t**a * (1 - t)**b along the midrib: widest at a / (a + b).
+_PROFILE_EXPONENTS = {
+    "elliptic": (0.55, 0.55),
+    "ovate": (0.45, 0.85),
+    "lanceolate": (0.5, 1.1),
+    "obovate": (0.85, 0.45),
+    "lobed": (0.6, 0.6),
+    "serrated": (0.55, 0.7),
+    "linear": (0.12, 0.55),  # grass blades: parallel sides, a long tapering tip
+    "needle": (0.04, 0.06),  # nearly parallel-sided, blunt
+}
+
+
+# Width as a fraction of length; at most 0.7 so the longest Feret diameter is the midrib.
+_WIDTH_RATIO = {
+    "elliptic": (0.35, 0.55),
+    "ovate": (0.4, 0.6),
+    "lanceolate": (0.15, 0.28),
+    "obovate": (0.38, 0.55),
+    "lobed": (0.5, 0.7),
+    "serrated": (0.3, 0.5),
+    "linear": (0.02, 0.06),
+    "needle": (0.07, 0.12),
+}
+
+
+_SHAPE_WEIGHTS = np.array([0.22, 0.2, 0.16, 0.14, 0.12, 0.16])
+
+
+# Pressed-leaf colours (RGB): brown, dark brown, olive, dull green, and (rarely) bright green.
+_LEAF_PALETTE = np.array([[122, 88, 52], [84, 62, 42], [112, 108, 58], [86, 108, 64], [66, 148, 56]], dtype=np.float32)
+
+
+_LEAF_PALETTE_WEIGHTS = np.array([0.3, 0.18, 0.24, 0.23, 0.05])
+
+
+@dataclass
+class _Leaf:
+    outline: np.ndarray  # closed polygon in sheet px (x, y)
+    flap: np.ndarray | None  # folded-over part in sheet px, drawn on top of the blade
+    base: np.ndarray
+    angle: float
+    shape: str
+    length_px: float
+    width_px: float
+    colour: np.ndarray
+    petiole: np.ndarray | None = None
+    damage: list[str] = field(default_factory=list)
+    erasers: list[np.ndarray] = field(default_factory=list)  # polygons cut out of the blade
+
+
+def leaf_outline(
+    shape: str, length_px: float, width_px: float, rng: np.random.Generator, samples: int = 241
+) -> np.ndarray:
+    """Return a closed leaf outline (2 * samples - 2 points) in the leaf frame, in px.
+
+    The base is at (0, 0), the tip at (length_px, 0) and the midrib on y = 0; the
+    outline's extent is exactly length_px along the midrib and width_px across it.
+    """
+    t = np.linspace(0.0, 1.0, samples)
+    a, b = (e * rng.uniform(0.85, 1.15) for e in _PROFILE_EXPONENTS[shape])
+    profile = t**a * (1.0 - t) ** b
+    profile /= profile.max()
+    if shape == "lobed":
+        n_lobes = int(rng.integers(2, 5))
+        depth = rng.uniform(0.3, 0.5)
+        profile = profile * (1.0 - depth * np.sin(np.pi * n_lobes * t) ** 2)
+    elif shape == "serrated":
+        n_teeth = int(rng.integers(14, 28))
+        profile = profile * (1.0 + rng.uniform(0.05, 0.1) * ((t * n_teeth) % 1.0))
+    upper = profile * rng.uniform(0.9, 1.0)
+    lower = -profile * rng.uniform(0.9, 1.0)
+    y_scale = width_px / (upper.max() - lower.min())
+    x = t * length_px
+    return np.concatenate(
+        [np.stack([x, upper * y_scale], axis=1), np.stack([x[::-1], lower[::-1] * y_scale], axis=1)[1:-1]]
+    )
+
+
+def _to_sheet(points: np.ndarray, base: np.ndarray, angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return points @ np.array([[c, s], [-s, c]]) + base
+
+
+@dataclass(frozen=True)
+class _LeafKind:
+    """The blades of one plant type: shapes and their weights, and the length range in mm."""
+
+    shapes: tuple[str, ...]
+    weights: tuple[float, ...]
+    length_mm: tuple[float, float]
+
+
+_LEAF_KINDS = {
+    "leaflet": _LeafKind(("elliptic", "ovate", "lanceolate", "obovate", "serrated"), (3, 3, 2, 1, 1), (12.0, 40.0)),
+    "dense": _LeafKind(("elliptic", "ovate", "obovate", "lanceolate"), (3, 3, 2, 2), (6.0, 22.0)),
+    "grass": _LeafKind(("linear",), (1,), (60.0, 220.0)),
+    "needles": _LeafKind(("needle",), (1,), (8.0, 30.0)),
+}
+
+
+def _make_leaf(
+    rng: np.random.Generator,
+    base: np.ndarray,
+    angle: float,
+    px_per_mm: float,
+    damage_rate: float,
+    kind: _LeafKind | None = None,
+) -> _Leaf:
+    """A leaf blade at `base`, pointing at `angle`: a broad leaf of the demo, or a blade of `kind`."""
+    if kind is None:
+        shape = str(rng.choice(LEAF_SHAPES, p=_SHAPE_WEIGHTS / _SHAPE_WEIGHTS.sum()))
+        low, high = 35.0, 110.0
+    else:
+        weights = np.array(kind.weights, float)
+        shape = kind.shapes[int(rng.choice(len(kind.shapes), p=weights / weights.sum()))]
+        low, high = kind.length_mm
+    length = float(np.exp(rng.uniform(np.log(low), np.log(high))) * px_per_mm)
+    width = float(length * rng.uniform(*_WIDTH_RATIO[shape]))
+    if kind is not None:
+        width = max(width, 2.0)  # a blade under 2 px wide has no measurable outline at the sheet's resolution
+    # Small blades need fewer outline points: about one per px of length.
+    local = leaf_outline(shape, length, width, rng, 241 if kind is None else int(np.clip(length, 25, 241)))
+    colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
+    colour = np.clip(colour * rng.uniform(0.85, 1.15) + rng.normal(0, 6, 3), 20, 235)
+    leaf = _Leaf(_to_sheet(local, base, angle), None, base, angle, shape, length, width, colour)
+    if rng.random() < damage_rate * 0.5:
+        # Fold the apical part back over the blade along a slightly tilted line.
+        tilt = rng.uniform(-0.35, 0.35)
+        normal = np.array([np.cos(tilt), np.sin(tilt)])
+        offset = rng.uniform(0.55, 0.85) * length
+        kept = _clip_half_plane(local, normal, offset)
+        flap = _clip_half_plane(local, -normal, -offset)
+        if len(kept) >= 3 and len(flap) >= 3:
+            flap = flap - 2.0 * (flap @ normal - offset)[:, None] * normal
+            leaf.outline = _to_sheet(kept, base, angle)
+            leaf.flap = _to_sheet(flap, base, angle)
+            leaf.damage.append("folded")
+    if rng.random() < damage_rate * 0.6:
+        margin_point = local[int(rng.integers(20, len(local) - 20))]
+        bite = _jagged_blob(margin_point, rng.uniform(0.25, 0.5) * width, rng, 0.45)
+        leaf.erasers.append(_to_sheet(bite, base, angle))
+        leaf.damage.append("torn")
+    if rng.random() < damage_rate * 0.7:
+        for _ in range(int(rng.integers(1, 6))):
+            centre = np.array([rng.uniform(0.2, 0.8) * length, rng.uniform(-0.2, 0.2) * width])
+            hole = _jagged_blob(centre, rng.uniform(0.04, 0.1) * width + 1.5, rng, 0.3)
+            leaf.erasers.append(_to_sheet(hole, base, angle))
+        leaf.damage.append("insect_damage")
+    return leaf
+
+
+def _rotated_points(points: np.ndarray, pivot: np.ndarray, delta: float) -> np.ndarray:
+    c, s = np.cos(delta), np.sin(delta)
+    return (points - pivot) @ np.array([[c, s], [-s, c]]) + pivot
+
+
+def _rotated(leaf: _Leaf, pivot: np.ndarray, delta: float) -> _Leaf:
+    """The leaf (blade, flap, damage, petiole) swung by `delta` radians around its stem node."""
+
+    def move(points):
+        return None if points is None else _rotated_points(points, pivot, delta)
+
+    return _Leaf(
+        move(leaf.outline),
+        move(leaf.flap),
+        move(leaf.base[None])[0],
+        leaf.angle + delta,
+        leaf.shape,
+        leaf.length_px,
+        leaf.width_px,
+        leaf.colour,
+        move(leaf.petiole),
+        list(leaf.damage),
+        [move(eraser) for eraser in leaf.erasers],
+    )
+
+
+def _leaf_layers(leaf: _Leaf, rng: np.random.Generator, mm: float, height: int, width: int) -> dict:
+    """Rasterize a leaf near its own box: blade and flap masks, colour patch, box and whether it was clipped."""
+    points = leaf.outline if leaf.flap is None else np.vstack([leaf.outline, leaf.flap])
+    box = _box(points, 2, height, width)
+    clipped = points.min() < 0 or points[:, 0].max() > width - 1 or points[:, 1].max() > height - 1
+    origin = np.array([box[2], box[0]], np.float64)
+    size = (box[1] - box[0], box[3] - box[2])
+    blade = rasterize_polygon(leaf.outline, size, origin)
+    flap = rasterize_polygon(leaf.flap, size, origin) if leaf.flap is not None else np.zeros(size, np.uint8)
+    for eraser in leaf.erasers:
+        hole = rasterize_polygon(eraser, size, origin).astype(bool)
+        blade[hole] = 0
+        flap[hole] = 0
+    texture = 1.0 + 0.12 * _smooth_noise(rng, size, 3 * mm) + 0.05 * _smooth_noise(rng, size, 0.8 * mm)
+    patch = leaf.colour[None, None, :] * texture[..., None]
+    dist = cv2.distanceTransform(blade, cv2.DIST_L2, 3)
+    patch *= (1.0 - 0.25 * np.exp(-dist / (1.2 * mm)))[..., None]
+    vein_colour = tuple(float(c) for c in np.clip(leaf.colour * rng.choice([0.72, 1.3]), 0, 255))
+    tip = leaf.base + leaf.length_px * np.array([np.cos(leaf.angle), np.sin(leaf.angle)])
+    _draw_line(patch, [leaf.base - origin, tip - origin], vein_colour, max(1, round(0.5 * mm)))
+    for t in np.linspace(0.12, 0.85, int(rng.integers(4, 9))):
+        for sign in (-1, 1):
+            start = np.array([t * leaf.length_px, 0.0])
+            spread = rng.uniform(0.6, 1.0)
+            end = start + leaf.width_px * 0.55 * np.array([spread, sign * 1.0])
+            _draw_line(
+                patch,
+                [
+                    _to_sheet(start[None], leaf.base, leaf.angle)[0] - origin,
+                    _to_sheet(end[None], leaf.base, leaf.angle)[0] - origin,
+                ],
+                vein_colour,
+                1,
+            )
+    return {
+        "blade": blade,
+        "flap": flap,
+        "patch": patch,
+        "box": box,
+        "clipped": bool(clipped),
+        "full_area": int(np.count_nonzero(blade | flap)),
+    }
