@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from herbarium_leaves.metrics import BOOTSTRAP_METRICS
 from herbarium_leaves.report import overlay
 from herbarium_leaves.sheet_io import read_png, write_png
 
@@ -29,15 +30,6 @@ from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-HEADLINE = [
-    "mean_iou",
-    "sheet_recall",
-    "intact_precision",
-    "intact_recall",
-    "intact_f1",
-    "length_error_pct",
-    "width_error_pct",
-]
 
 
 def run_demo(workdir: Path) -> float:
@@ -53,7 +45,7 @@ def run_demo(workdir: Path) -> float:
 def report(results: Path) -> pd.DataFrame:
     """Print the headline rows, training time and weights of a finished run; return the summary table."""
     summary = pd.read_csv(results / "metrics" / "summary.csv")
-    columns = ["model", *[column for column in HEADLINE if column in summary.columns]]
+    columns = ["model", *[column for column in BOOTSTRAP_METRICS if column in summary.columns]]
     print(summary[columns].to_string(index=False, float_format=lambda value: f"{value:.3f}"))
     for model in sorted((results / "models").glob("seed*")):
         provenance = json.loads((model / "provenance.json").read_text())

@@ -6,10 +6,13 @@ from 2,000,000: neither the demo's training nor its test sheets) exactly as
 predict_sheet does; each sheet's leaf mask is then split at several thresholds of
 the interior probability (instances.seed_threshold) alone, at the configured seed
 threshold with weak seeds at several lower thresholds (instances.weak_seed_threshold),
-and by connected components for comparison. Printed: true leaves and true intact leaves matched one-to-one at
-IoU >= 0.5, and the mean relative length error of the matched intact leaves.
+with neighbours joined across the interior at several thresholds (instances.merge_threshold;
+1 joins none), and by connected components for comparison. Printed: true leaves and true
+intact leaves matched one-to-one at IoU >= 0.5, and the mean relative length error of the
+matched intact leaves.
 
-Run: .venv/bin/python benchmarks/bench_instances.py [n_sheets]
+Run: .venv/bin/python benchmarks/bench_instances.py [n_sheets] [run_dir]
+(run_dir: the working directory of the finished demo run; default this repository)
 """
 
 import sys
@@ -30,6 +33,7 @@ from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
+MERGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 SEED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 WEAK_SEED_THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
@@ -41,7 +45,8 @@ def main() -> None:
         yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(ROOT / "schemas/config.schema.yaml")
     )
     device = torch.device("cpu")
-    folders = [ROOT / "results" / "models" / f"seed{seed}" for seed in config["seeds"]]
+    run = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT
+    folders = [run / "results" / "models" / f"seed{seed}" for seed in config["seeds"]]
     models = [load_model(folder / "model.pt", folder / "config.json") for folder in folders]
     predict = config["predict"]
     spec = InferenceSpec(
@@ -53,12 +58,13 @@ def main() -> None:
         MeasureSpec(**config["measure"]),
         config["data"]["synthetic"],
     )
-    sure = config["instances"]["seed_threshold"]
-    # name -> (seed threshold, weak seed threshold); None: connected components
+    sure, weak = config["instances"]["seed_threshold"], config["instances"]["weak_seed_threshold"]
+    # name -> (seed threshold, weak seed threshold, merge threshold); None: connected components
     methods = {
         "components": None,
-        **{f"seeds >= {t}": (t, t) for t in SEED_THRESHOLDS},
-        **{f"seeds >= {sure}, weak >= {w}": (sure, w) for w in WEAK_SEED_THRESHOLDS if w < sure},
+        **{f"seeds >= {t}": (t, t, 1.0) for t in SEED_THRESHOLDS},
+        **{f"seeds >= {sure}, weak >= {w}": (sure, w, 1.0) for w in WEAK_SEED_THRESHOLDS if w < sure},
+        **{f"seeds >= {sure}, weak >= {weak}, join >= {m}": (sure, weak, m) for m in MERGE_THRESHOLDS},
     }
     totals = {method: {"leaves": 0, "intact": 0, "errors": []} for method in methods}
     n_leaves = n_intact = 0
@@ -89,7 +95,7 @@ def main() -> None:
     for method, total in totals.items():
         error = 100 * np.mean(total["errors"])
         print(
-            f"  {method:26s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
+            f"  {method:38s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
             f"{total['intact']:3d} ({total['intact'] / n_intact:.2f})   length error {error:.1f} %"
         )
 

@@ -22,6 +22,7 @@ each leaf found in its own colour, the truth outlined green, leaves called intac
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,8 @@ def predict(sheets: Path, run: Path, configfiles: list[Path], workdir: Path) -> 
     plan = subprocess.run([*command, "--dry-run", "--quiet", "rules"], capture_output=True, text=True)
     if plan.returncode != 0:
         sys.exit(f"snakemake predict --dry-run failed:\n{plan.stderr[-3000:]}")
-    if any(rule in plan.stdout.split() for rule in ("train", "augment", "pretrain")):
+    planned = {line.split()[0] for line in (plan.stdout + plan.stderr).splitlines() if re.fullmatch(r"\w+\s+\d+", line)}
+    if planned & {"train", "augment", "pretrain"}:
         sys.exit(f"{run}: its models do not match this config (the plan retrains); give the run's --configfile")
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:

@@ -3,19 +3,23 @@
 The network learns two outputs: leaf, and leaf interior (each leaf less a margin
 along its whole outline). Touching leaves share a leaf region but their interiors
 are apart, so each interior seeds one leaf, and a watershed over the interior
-probability gives every leaf pixel to one seed.
+probability gives every leaf pixel to one seed. Neighbouring parts whose shared
+boundary the network saw as interior are one leaf cut by the seeds (a leaf larger or
+of another shape than those it learned from), and are joined again.
 """
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import scipy.ndimage
+import skimage.graph
 import skimage.measure
 import skimage.segmentation
 
 BACKGROUND, LEAF_EDGE, LEAF_INTERIOR = 0, 1, 2
-# Defaults of instances.seed_threshold and instances.weak_seed_threshold (schema), for callers without a config.
-DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD = 0.8, 0.5
+# Defaults of instances.seed_threshold, weak_seed_threshold and merge_threshold (schema), for callers without a config.
+DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, DEFAULT_MERGE_THRESHOLD = 0.8, 0.5, 0.5
 
 
 def interior_target(labels: np.ndarray, margin_px: int) -> np.ndarray:
@@ -41,9 +45,9 @@ def training_target(labels: np.ndarray, method: str, margin_px: int) -> np.ndarr
     return (labels > 0).astype(np.uint8)
 
 
-def seed_thresholds(instances: dict) -> tuple[float, float]:
-    """The sure and weak seed thresholds of a config's `instances` block, in split_leaves' order."""
-    return instances["seed_threshold"], instances["weak_seed_threshold"]
+def seed_thresholds(instances: dict) -> tuple[float, float, float]:
+    """The sure seed, weak seed and merge thresholds of a config's `instances` block, in split_leaves' order."""
+    return instances["seed_threshold"], instances["weak_seed_threshold"], instances["merge_threshold"]
 
 
 def _seed_parts(region: np.ndarray, min_seed_px: int) -> np.ndarray:
@@ -55,8 +59,34 @@ def _seed_parts(region: np.ndarray, min_seed_px: int) -> np.ndarray:
     return parts
 
 
+def join_across_interior(labels: np.ndarray, interior: np.ndarray, merge_threshold: float) -> np.ndarray:
+    """`labels` with neighbouring leaves joined where the interior along their shared boundary averages at least
+    `merge_threshold` (0..1); at 1 or above nothing is joined.
+
+    Touching leaves meet where the network saw their edges (interior near 0); the parts
+    of one leaf cut by its seeds meet inside it. Numbered 1..n in order of first label.
+    """
+    if merge_threshold >= 1 or labels.max(initial=0) < 2:
+        return labels
+    rag = skimage.graph.rag_boundary(labels, interior.astype(np.float64) / 255.0, connectivity=1)
+    if rag.has_node(0):
+        rag.remove_node(0)
+    joined = nx.Graph()
+    joined.add_nodes_from(sorted(rag.nodes))
+    joined.add_edges_from((a, b) for a, b, weight in rag.edges(data="weight") if weight >= merge_threshold)
+    lookup = np.zeros(int(labels.max()) + 1, labels.dtype)
+    for new, nodes in enumerate(sorted(nx.connected_components(joined), key=min), start=1):
+        lookup[sorted(nodes)] = new
+    return lookup[labels]
+
+
 def split_leaves(
-    leaf: np.ndarray, interior: np.ndarray, seed_threshold: float, min_seed_px: int, weak_seed_threshold: float
+    leaf: np.ndarray,
+    interior: np.ndarray,
+    seed_threshold: float,
+    min_seed_px: int,
+    weak_seed_threshold: float,
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
 ) -> np.ndarray:
     """int32 leaf labels: a seeded watershed of the leaf mask over the learned interior probability.
 
@@ -67,6 +97,8 @@ def split_leaves(
     apart from every sure one); parts smaller than `min_seed_px` are noise and dropped.
     Each seed floods the leaf mask downhill in interior probability, so two leaves
     meet where the network saw their edges; a part of the mask with no seed stays one leaf.
+    Neighbours whose shared boundary averages an interior of at least `merge_threshold`
+    are then one leaf (join_across_interior).
     """
     seeds = _seed_parts(leaf & (interior >= 255.0 * seed_threshold), min_seed_px)
     if weak_seed_threshold < seed_threshold:
@@ -74,6 +106,7 @@ def split_leaves(
         unseeded = (weak > 0) & ~np.isin(weak, weak[seeds > 0])
         seeds[unseeded] = weak[unseeded] + seeds.max()
     labels = skimage.segmentation.watershed(255 - interior.astype(np.int16), seeds, mask=leaf)
+    labels = join_across_interior(labels, interior, merge_threshold)
     unseeded = skimage.measure.label(leaf & (labels == 0), connectivity=2)
     labels[unseeded > 0] = unseeded[unseeded > 0] + labels.max()
     return labels.astype(np.int32)

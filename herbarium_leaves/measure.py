@@ -12,7 +12,12 @@ import skimage.feature
 import skimage.measure
 import skimage.segmentation
 
-from herbarium_leaves.instances import DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, split_leaves
+from herbarium_leaves.instances import (
+    DEFAULT_MERGE_THRESHOLD,
+    DEFAULT_SEED_THRESHOLD,
+    DEFAULT_WEAK_SEED_THRESHOLD,
+    split_leaves,
+)
 from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
 
@@ -94,11 +99,12 @@ def label_leaves(
     interior: np.ndarray | None = None,
     seed_threshold: float = DEFAULT_SEED_THRESHOLD,
     weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
     With a uint8 leaf-interior probability (a network's second output) leaves are split
-    by instances.split_leaves at `seed_threshold` and `weak_seed_threshold`, seeds under
+    by instances.split_leaves at `seed_threshold`, `weak_seed_threshold` and `merge_threshold`, seeds under
     a quarter of the minimum size dropped;
     without, they are 8-connected components, optionally with touching leaves split
     by a distance-transform watershed. The minimum is spec.min_area_mm2 when
@@ -110,7 +116,8 @@ def label_leaves(
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
         min_seed_px = max(1, round(min_area / 4))
-        return drop_small(split_leaves(region, interior, seed_threshold, min_seed_px, weak_seed_threshold), min_area)
+        leaves = split_leaves(region, interior, seed_threshold, min_seed_px, weak_seed_threshold, merge_threshold)
+        return drop_small(leaves, min_area)
     labels = skimage.measure.label(region, connectivity=2)
     if spec.split_touching and labels.max():
         distance = scipy.ndimage.distance_transform_edt(region)
@@ -131,10 +138,11 @@ def predicted_leaves(
     interior: np.ndarray | None = None,
     seed_threshold: float = DEFAULT_SEED_THRESHOLD,
     weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
+    merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
 ) -> np.ndarray:
     """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
     outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""
-    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold, weak_seed_threshold)
+    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold, weak_seed_threshold, merge_threshold)
     if not spec.refine_outlines:
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)

@@ -66,6 +66,23 @@ def test_a_leaf_seen_less_surely_seeds_itself_only_apart_from_every_sure_seed():
     assert leaves(split_leaves(leaf, halo, 0.8, 5, weak_seed_threshold=0.5)) == 2  # no third seed
 
 
+def test_parts_of_one_leaf_cut_by_its_seeds_are_joined_but_touching_leaves_are_not():
+    labels = _touching_ellipses()
+    leaf = labels > 0
+    interior = np.where(interior_target(labels, 1) == LEAF_INTERIOR, 230, 20).astype(np.uint8)
+    rows, cols = np.nonzero(labels == 1)
+    midrib = (labels == 1) & (np.abs(np.arange(labels.shape[1]) - int(cols.mean())) <= 1)[None, :]
+    interior[midrib] = 160  # a midrib the network saw as less surely interior (0.63): two sure seeds in one leaf
+
+    def leaves(split):
+        return len(np.unique(split[split > 0]))
+
+    assert leaves(split_leaves(leaf, interior, 0.8, 5, 0.8, merge_threshold=1.0)) == 3  # leaf 1 cut in two
+    joined = split_leaves(leaf, interior, 0.8, 5, 0.8, merge_threshold=0.5)
+    assert leaves(joined) == 2 and (np.sort(instance_iou(joined, labels).max(axis=0)) > 0.97).all()
+    assert sorted(np.unique(joined)) == [0, 1, 2]  # numbered 1..n
+
+
 def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_interiors():
     """Each true leaf matched one-to-one at IoU >= 0.5: components against a split from ideal interiors.
 
