@@ -29,6 +29,12 @@ MOF_COLUMNS = [
 MOF_TRAITS = {
     "length_mm": ("leaf length", "mm", "longest Feret diameter of the blade outline", True),
     "width_mm": ("leaf width", "mm", "widest extent of the blade perpendicular to its length", True),
+    "petiole_length_mm": (
+        "petiole length",
+        "mm",
+        "geodesic length of the stalk under 3 mm wide leaving the blade, to its end or a stem",
+        True,
+    ),
     "area_mm2": ("leaf area", "mm2", "blade area (pixels of the leaf mask)", False),
     "perimeter_mm": ("leaf perimeter", "mm", "blade outline length", True),
     "aspect_ratio": ("leaf length to width ratio", "", "length / width", False),

@@ -20,6 +20,7 @@ from herbarium_leaves.instances import (
 )
 from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
+from herbarium_leaves.petiole import petiole_lengths
 
 
 def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
@@ -67,6 +68,7 @@ TRAIT_COLUMNS = [
     "leaf_id",
     "length_px",
     "width_px",
+    "petiole_length_px",
     "area_px",
     "perimeter_px",
     "convex_area_px",
@@ -86,6 +88,7 @@ TRAIT_COLUMNS = [
     "px_per_mm",
     "length_mm",
     "width_mm",
+    "petiole_length_mm",
     "area_mm2",
     "perimeter_mm",
     "convex_area_mm2",
@@ -215,12 +218,21 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
     estimate; solidity = area / convex area; circularity = 4 pi area / perimeter²;
     aspect_ratio = length / width; hole_fraction = enclosed holes / filled area;
     touches_edge = 1.0 when the leaf reaches the image border (it may be cut off);
-    pale_fraction (NaN without the RGB `image`) follows pale_fraction.
+    pale_fraction (NaN without the RGB `image`) follows pale_fraction. Length is the
+    blade's; petiole_length follows petiole.petiole_lengths, with the `image` and a
+    px_per_mm (NaN without either, or where no petiole is found).
     """
     height, width = labels.shape
     rows = []
+    scale = float(px_per_mm) if px_per_mm and np.isfinite(px_per_mm) else np.nan
+    blades = {region.label: feret_length_width(region.image) for region in skimage.measure.regionprops(labels)}
+    petioles = (
+        petiole_lengths(labels, image, scale, {label: size[0] for label, size in blades.items()})
+        if image is not None and np.isfinite(scale)
+        else {}
+    )
     for region in skimage.measure.regionprops(labels):
-        length, breadth = feret_length_width(region.image)
+        length, breadth = blades[region.label]
         perimeter = float(region.perimeter)
         y0, x0, y1, x1 = region.bbox
         rows.append(
@@ -228,6 +240,7 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
                 "leaf_id": int(region.label),
                 "length_px": length,
                 "width_px": breadth,
+                "petiole_length_px": petioles.get(region.label, np.nan),
                 "area_px": int(region.area),
                 "perimeter_px": perimeter,
                 "convex_area_px": int(region.area_convex),
@@ -249,10 +262,10 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
             }
         )
     table = pd.DataFrame(rows, columns=TRAIT_COLUMNS[: TRAIT_COLUMNS.index("px_per_mm")])
-    scale = float(px_per_mm) if px_per_mm and np.isfinite(px_per_mm) else np.nan
     table["px_per_mm"] = scale
     table["length_mm"] = table["length_px"] / scale
     table["width_mm"] = table["width_px"] / scale
+    table["petiole_length_mm"] = table["petiole_length_px"] / scale
     table["area_mm2"] = table["area_px"] / scale**2
     table["perimeter_mm"] = table["perimeter_px"] / scale
     table["convex_area_mm2"] = table["convex_area_px"] / scale**2

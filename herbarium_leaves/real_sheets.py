@@ -27,8 +27,9 @@ def score_instance_sheet(
     """One sheet's counts and one row per true leaf, from label images of the same shape.
 
     `traits` holds the predicted leaves (leaf_id, length_px, width_px, length_mm, width_mm,
-    intact); `true_leaves` the true ones (leaf_id, blade_length_px, width_px, px_per_mm,
-    intact). Each true leaf's row says which predicted leaf matched it one to one (mask IoU
+    intact, optionally petiole_length_px); `true_leaves` the true ones (leaf_id,
+    blade_length_px, width_px, px_per_mm, intact, optionally feret_length_px: the leaf with
+    its petiole). Each true leaf's row says which predicted leaf matched it one to one (mask IoU
     at or above `iou_threshold`), with both measurements in px and mm (the prediction's mm
     from the scale the pipeline read, the truth's from the hand-read scale), how many
     predicted leaves overlap it by more than half of theirs, and whether its match is
@@ -53,6 +54,7 @@ def score_instance_sheet(
             "true_width_px": leaf["width_px"],
             "true_length_mm": leaf["blade_length_px"] / leaf["px_per_mm"],
             "true_width_mm": leaf["width_px"] / leaf["px_per_mm"],
+            "true_feret_length_px": leaf.get("feret_length_px", np.nan),
             "pieces": int(np.sum(owner == index)),
             "matched_leaf": np.nan,
             "iou": np.nan,
@@ -68,6 +70,7 @@ def score_instance_sheet(
                 width_px=found["width_px"],
                 length_mm=found.get("length_mm", np.nan),
                 width_mm=found.get("width_mm", np.nan),
+                petiole_length_px=found.get("petiole_length_px", np.nan),
             )
         rows.append(row)
     leaves = pd.DataFrame(rows)
@@ -147,6 +150,13 @@ def instance_summary(counts: pd.DataFrame, leaves: pd.DataFrame, scales: pd.Data
             error = error.dropna()
             figures[f"{trait} error mean abs ({unit}, %)"] = 100 * error.abs().mean() if len(error) else np.nan
             figures[f"{trait} error median ({unit}, %)"] = 100 * error.median() if len(error) else np.nan
+    if "petiole_length_px" in matched:
+        with_petiole = matched.dropna(subset=["petiole_length_px", "true_feret_length_px"])
+        whole = with_petiole["length_px"] + with_petiole["petiole_length_px"]
+        figures["matched leaves with a petiole found"] = len(with_petiole)
+        figures["blade + petiole against Feret length, median (%)"] = (
+            100 * (whole / with_petiole["true_feret_length_px"] - 1).median() if len(with_petiole) else np.nan
+        )
     read = scales.dropna(subset=["px_per_mm"])
     scale_error = (read["px_per_mm"] / read["true_px_per_mm"] - 1).abs()
     figures["scales read from a ruler"] = int((scales["source"] == "ruler").sum())

@@ -42,6 +42,7 @@ def _traits() -> pd.DataFrame:
                     "leaf_id": leaf,
                     "length_mm": length_px / scale,
                     "width_mm": width_px / scale,
+                    "petiole_length_mm": 8.0 * leaf / scale,
                     "area_mm2": 300.0 * leaf / scale**2,
                     "perimeter_mm": 100.0 * leaf / scale,
                     "aspect_ratio": length_px / width_px,
