@@ -227,11 +227,20 @@ def _halves_on(runs: list[TickRun], coarse: TickRun) -> bool:
     )
 
 
+def _combined(estimates: tuple[tuple[float, float, int], ...]) -> float:
+    """px per mm from tick periods (period px, its standard error px, mm per period), weighted by their precision."""
+    values = np.array([period / mm for period, _, mm in estimates])
+    weights = np.array([(mm / max(error, 1e-6 * period)) ** 2 for period, error, mm in estimates])
+    return float(np.sum(weights * values) / weights.sum())
+
+
 def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, mode: _TickPairs = _MM_PAIRS) -> RulerScale:
     """The scale one candidate ruler's runs support: a fine run that confirms a coarse run as one of `mode`'s pairs.
 
     The px/mm is the coarse period over its mm, from all runs of that period (the
-    longer span); the fine period only confirms it. With 5 mm and cm ticks (ratio 2,
+    longer span); where the fine ticks are mm ticks, their period (the most ticks on
+    the ruler) measures it too, the two weighted by their precision. A 5 mm period only
+    confirms the cm one: on coarse sheets it is too blurred to trust its fit. With 5 mm and cm ticks (ratio 2,
     as inch scales have too), a ruler whose confirmed pairs disagree gives none.
     """
     periods = _cluster_periods(runs)
@@ -247,9 +256,13 @@ def ruler_scale(runs: list[TickRun], px_per_mm_guess: float, mode: _TickPairs = 
             if not confirming:
                 continue
             mismatch, fine_period = min(confirming)
-            period, _, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
+            period, error, ticks = next(cluster for cluster in periods if abs(cluster[0] / coarse.period - 1) < 0.03)
             confidence = float(np.clip(1 - mismatch / mode.tolerance(fine_period), 0, 1) * min(1.0, ticks / 20))
-            found.append((confidence, period / pair[1], fine_period, pair[0], period, pair[1]))
+            px_per_mm = period / pair[1]
+            if pair[0] == 1:  # resolved mm ticks, the most on the ruler, measure it too
+                fine_cluster = next(cluster for cluster in periods if abs(cluster[0] / fine_period - 1) < 0.03)
+                px_per_mm = _combined(((period, error, pair[1]), (fine_cluster[0], fine_cluster[1], 1)))
+            found.append((confidence, px_per_mm, fine_period, pair[0], period, pair[1]))
     tick_periods = [p for p, _, _ in periods]
     if not found:
         return RulerScale(None, 0.0, periods_px=tick_periods, reason="no two tick periods agree")

@@ -172,3 +172,11 @@ def test_given_scales_must_be_positive_numbers(tmp_path):
     leaves.write_text("sample,leaf_id,px_per_mm\nK1,1,-2\n")
     with pytest.raises(InputError, match="row 2: px_per_mm is -2; a scale must be a positive number"):
         read_leaves_csv(leaves)
+
+
+def test_the_scale_weighs_the_mm_ticks_by_their_precision():
+    from herbarium_leaves.scale import _combined
+
+    # 5 mm ticks fitted to 22.94 +- 0.2 px, mm ticks to 4.535 +- 0.002 px: the mm ticks decide.
+    assert _combined(((22.94, 0.2, 5), (4.535, 0.002, 1))) == pytest.approx(4.535, rel=0.001)
+    assert _combined(((45.0, 0.1, 10), (4.6, 0.1, 1))) == pytest.approx((4.5 * 100 + 4.6 * 1) / 101)
