@@ -61,9 +61,12 @@ def predict(sheets: Path, run: Path, configfiles: list[Path], workdir: Path) -> 
         str(ROOT / "Snakefile"),
         "--directory",
         str(workdir),
+        "predict",
         "--cores",
         "2",
-        "predict",
+        # The copy has no run records: only file times say what is out of date, not the scripts' own times.
+        "--rerun-triggers",
+        "mtime",
         "--configfile",
         str(ROOT / "config.yaml"),
         *map(str, configfiles),
