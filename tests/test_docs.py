@@ -97,7 +97,7 @@ def workflow_copy(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("document", "commands"), shell_blocks(), ids=lambda value: getattr(value, "name", ""))
+@pytest.mark.parametrize(("document", "commands"), shell_blocks(), ids=[doc.name for doc, _ in shell_blocks()])
 def test_every_shell_command_in_the_documents_runs(document, commands, workflow_copy):
     environment = {
         **os.environ,
