@@ -20,16 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
-from herbarium_leaves.config import load_schema, validate_config
-from herbarium_leaves.inference import InferenceSpec, ensemble_probability
+from herbarium_leaves.inference import ensemble_probability
 from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves
 from herbarium_leaves.metrics import instance_iou, match_leaves
-from herbarium_leaves.model import load_model
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
+from demo_run import demo_config, demo_models, inference_spec
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,18 +39,10 @@ WEAK_SEED_THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 24
-    config = validate_config(
-        yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(ROOT / "schemas/config.schema.yaml")
-    )
+    config = demo_config()
     device = torch.device("cpu")
-    run = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT
-    folders = [run / "results" / "models" / f"seed{seed}" for seed in config["seeds"]]
-    models = [load_model(folder / "model.pt", folder / "config.json") for folder in folders]
-    predict = config["predict"]
-    spec = InferenceSpec(
-        window=config["patch"]["size"],
-        **{key: predict[key] for key in ("overlap", "batch_size", "blend", "pad", "threshold", "bf16")},
-    )
+    models = demo_models(config, Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT)
+    spec = inference_spec(config)
     resize, measure, synthetic = (
         ResizeSpec(**config["resize"]),
         MeasureSpec(**config["measure"]),

