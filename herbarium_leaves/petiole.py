@@ -26,6 +26,13 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def _distance_to(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px) of every pixel to the nearest pixel of `mask` (large where it has none)."""
+    if not mask.any():
+        return np.full(mask.shape, np.inf, np.float32)
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
 def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, max_width_px: float) -> float:
     """Length in px of the petiole of `blade` (NaN where none is found), within a crop around it.
 
@@ -33,26 +40,32 @@ def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, ma
     colours. A petiole shorter than twice `max_width_px` is a stub, not reported.
     """
     radius = max(1, int(np.ceil(max_width_px / 2)))
-    blade_u8 = blade.astype(np.uint8)
     # The band along the blade's edge holds its own rim; a petiole is what crosses it and goes on.
-    band = cv2.dilate(blade_u8, _disk(radius + 1)).astype(bool) & ~blade
-    ring = cv2.dilate(blade_u8, _disk(radius + 4)).astype(bool) & ~band & ~blade
-    ring &= ~cv2.dilate(others.astype(np.uint8), _disk(2)).astype(bool)
+    from_blade = _distance_to(blade)
+    band = (from_blade <= radius + 1) & ~blade
+    ring = (from_blade <= radius + 4) & ~band & ~blade & (_distance_to(others) > 2)
     if np.count_nonzero(ring) < 5 or not blade.any():
         return np.nan
     leaf_colour, paper_colour = np.median(lab[blade], axis=0), np.median(lab[ring], axis=0)
     leafy = np.linalg.norm(lab - leaf_colour, axis=2) < np.linalg.norm(lab - paper_colour, axis=2)
     candidate = leafy & ~blade & ~others
-    wide = cv2.morphologyEx(candidate.astype(np.uint8), cv2.MORPH_OPEN, _disk(radius)).astype(bool)
+    # What a disk of the width limit fits in (an opening, by two distance transforms: fast for wide limits).
+    centres = cv2.distanceTransform(candidate.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > radius
+    wide = candidate & (_distance_to(centres) <= radius)
     outside = candidate & ~wide & ~band
     parts = skimage.measure.label(outside, connectivity=2)
     beside_band = cv2.dilate(band.astype(np.uint8), _disk(1)).astype(bool)
     stalk = outside & np.isin(parts, np.unique(parts[beside_band & outside]))
+    if not stalk.any():
+        return np.nan
+    rows, cols = np.nonzero(stalk)
+    pad = radius + 3
+    window = np.s_[max(rows.min() - pad, 0) : rows.max() + pad + 1, max(cols.min() - pad, 0) : cols.max() + pad + 1]
+    stalk, beside_band, near_band = stalk[window], beside_band[window], (from_blade <= 2 * radius + 3)[window]
     skeleton = skimage.morphology.skeletonize(stalk)
     neighbours = scipy.ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - 1
-    near_band = cv2.dilate(band.astype(np.uint8), _disk(radius + 2)).astype(bool)
-    junctions = (skeleton & (neighbours >= 3) & ~near_band).astype(np.uint8)
-    stalk &= ~cv2.dilate(junctions, _disk(radius + 1)).astype(bool)  # a petiole ends where it meets a stem
+    junctions = skeleton & (neighbours >= 3) & ~near_band
+    stalk &= _distance_to(junctions) > radius + 1  # a petiole ends where it meets a stem
     starts = np.argwhere(stalk & beside_band)
     if len(starts) == 0:
         return np.nan
