@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from herbarium_leaves.metrics import BOOTSTRAP_METRICS
+from herbarium_leaves.metrics import BOOTSTRAP_METRICS, intact_calls
 from herbarium_leaves.report import overlay
 from herbarium_leaves.sheet_io import read_png, write_png
 
@@ -59,7 +59,7 @@ def draw_median_sheet(results: Path, path: Path) -> None:
     sheets = pd.read_csv(results / "metrics" / "ensemble" / "sheets.csv", dtype={"sample": str})
     sample = sheets.sort_values("iou")["sample"].iloc[len(sheets) // 2]
     traits = pd.read_csv(results / "leaves" / "ensemble" / "test" / "traits" / f"{sample}.csv")
-    intact_ids = traits.loc[traits["intact"].astype("boolean").fillna(False).astype(bool), "leaf_id"].tolist()
+    intact_ids = traits.loc[intact_calls(traits), "leaf_id"].tolist()
     image = read_png(results / "data" / "test" / "images" / f"{sample}.png")
     truth = read_png(results / "data" / "test" / "labels" / f"{sample}.png")
     found = read_png(results / "leaves" / "ensemble" / "test" / "labels" / f"{sample}.png")

@@ -36,10 +36,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from snakemake.utils import update_config
 
 from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.intact import SvmSpec, classify_leaves, svm_skip_reason, train_intact_svm
-from herbarium_leaves.measure import measure_leaves
+from herbarium_leaves.measure import MeasureSpec, measure_true_leaves
+from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.real_sheets import instance_summary, plant_summary, score_instance_sheet, score_plant_sheet
 from herbarium_leaves.report import overlay, thumbnail
 from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_png
@@ -105,45 +107,42 @@ def score_instances(truth: Path, unlabelled: Path, sheets: pd.DataFrame, traits:
         counts.append({"sample": sample, **count})
         leaves.append(rows.assign(sample=sample))
         if overlays:
-            intact_ids = mine.loc[mine["intact"].astype("boolean").fillna(False).astype(bool), "leaf_id"].tolist()
-            draw_overlay(overlays / f"{sample}.png", sheet["source"], labels, found, intact_ids)
+            draw_overlay(overlays / f"{sample}.png", sheet["source"], labels, found, mine)
     counts, leaves = pd.DataFrame(counts), pd.concat(leaves, ignore_index=True)
     scales = sheets[["sample", "px_per_mm", "px_per_mm_source"]].rename(columns={"px_per_mm_source": "source"})
     scales = scales.assign(true_px_per_mm=scales["sample"].map(hand_scales))
     return instance_summary(counts, leaves, scales), counts.merge(scales, on="sample"), leaves
 
 
-def svm_spec(configfiles: list[Path]) -> SvmSpec:
-    """The intact-leaf SVM of the demo's config with `configfiles` layered on it."""
+def layered_config(configfiles: list[Path]) -> dict:
+    """config.yaml with `configfiles` layered on it as Snakemake layers them, completed by the schema."""
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     for path in configfiles:
-        for key, value in yaml.safe_load(path.read_text()).items():
-            config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
-    svm = validate_config(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))["svm"]
-    return SvmSpec(
-        tuple(svm["features"]), tuple(svm["c_grid"]), tuple(svm["gamma_grid"]), svm["folds"], svm["threshold"]
-    )
+        update_config(config, yaml.safe_load(path.read_text()))
+    return validate_config(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))
 
 
-def intact_from_truth(truth: Path, sheets: pd.DataFrame, traits: pd.DataFrame, spec: SvmSpec) -> pd.DataFrame:
+def intact_from_truth(truth: Path, sheets: pd.DataFrame, traits: pd.DataFrame, config: dict) -> pd.DataFrame:
     """`traits` with intact calls of an SVM learned, leave one sheet out, from the other sheets' flagged true leaves."""
     true_leaves = pd.read_csv(truth / "leaves.csv", dtype={"sample": str})
+    spec, iou_threshold = MeasureSpec(**config["measure"]), config["evaluate"]["iou_threshold"]
     measured = []
     for sheet in sheets.to_dict("records"):
         sample = sheet["sample"]
         labels = read_png(truth / "masks" / f"{sample}.png")
-        image, _, _ = read_sheet_image(sheet["source"], 250_000_000)
-        flags = true_leaves[true_leaves["sample"] == sample].set_index("leaf_id")
-        own = measure_leaves(labels, flags["px_per_mm"].iloc[0], image)
-        measured.append(own.assign(sample=sample, intact=own["leaf_id"].map(flags["intact"]).astype("boolean")))
+        image, _, _ = read_sheet_image(sheet["source"], config["data"]["max_image_pixels"])
+        own = true_leaves[true_leaves["sample"] == sample]
+        _, leaves = measure_true_leaves(labels, image, own["px_per_mm"].iloc[0], spec, True, own, iou_threshold)
+        measured.append(leaves.assign(sample=sample))
     measured = pd.concat(measured, ignore_index=True)
+    svm = SvmSpec.from_config(config["svm"])
     judged = []
     for sample in sheets["sample"]:
         training = measured[measured["sample"] != sample]
         reason = svm_skip_reason(training["intact"])
         if reason:
             sys.exit(f"leave {sample} out: {reason}")
-        bundle, _ = train_intact_svm(training, training["intact"], spec, seed=0)
+        bundle, _ = train_intact_svm(training, training["intact"], svm, seed=0)
         judged.append(classify_leaves(bundle, traits[traits["sample"] == sample]))
     return pd.concat(judged, ignore_index=True)
 
@@ -158,15 +157,15 @@ def score_plants(truth: Path, unlabelled: Path, sheets: pd.DataFrame, traits: pd
         plant = plant[..., 0] if plant.ndim == 3 else plant
         counts.append({"sample": sample, **score_plant_sheet(found, plant), "source": sheet["px_per_mm_source"]})
         if overlays:
-            mine = traits[traits["sample"] == sample]
-            intact_ids = mine.loc[mine["intact"].astype("boolean").fillna(False).astype(bool), "leaf_id"].tolist()
-            draw_overlay(overlays / f"{sample}.png", sheet["source"], plant, found, intact_ids)
+            draw_overlay(overlays / f"{sample}.png", sheet["source"], plant, found, traits[traits["sample"] == sample])
     counts = pd.DataFrame(counts)
     return plant_summary(counts, counts["source"]), counts, None
 
 
-def draw_overlay(path: Path, source: str, truth: np.ndarray, found: np.ndarray, intact_ids: list[int]) -> None:
+def draw_overlay(path: Path, source: str, truth: np.ndarray, found: np.ndarray, traits: pd.DataFrame) -> None:
+    """The sheet as the report's gallery draws it: `found` leaves coloured, `truth` outlined, those called intact."""
     image, _, _ = read_sheet_image(source, 250_000_000)
+    intact_ids = traits.loc[intact_calls(traits), "leaf_id"].tolist()
     write_png(path, thumbnail(overlay(image, truth, found, intact_ids), longest=1400))
 
 
@@ -197,7 +196,7 @@ def main(tables: dict) -> None:
         score = score_instances if layout == "instances" else score_plants
         figures, per_sheet, per_leaf = score(args.truth, unlabelled, sheets, traits, args.overlays)
         if args.intact_from_truth and layout == "instances":
-            relearned = intact_from_truth(args.truth, sheets, traits, svm_spec(args.configfile))
+            relearned = intact_from_truth(args.truth, sheets, traits, layered_config(args.configfile))
             own, _, _ = score_instances(args.truth, unlabelled, sheets, relearned, None)
             intact = [name for name in own if "intact" in name]
             figures.update({f"{name}, SVM from the other sheets' flags": own[name] for name in intact})

@@ -40,14 +40,14 @@ class _Tee(io.TextIOBase):
         self.terminal.flush()
 
 
-def record_header(name: str, argv: list[str], now: datetime.datetime) -> str:
+def record_header(name: str, argv: list[str], now: datetime.datetime, commit: str) -> str:
     """The Markdown head of a record: benchmark, date, command, commit, CPU, threads, versions."""
     versions = ", ".join(f"{package} {version}" for package, version in package_versions().items())
     lines = [
         f"# {name}, {now:%Y-%m-%d %H:%M} UTC",
         "",
         f"- command: `{shlex.join(['python', *argv])}`",
-        f"- commit: `{code_version()['git']}`",
+        f"- commit: `{commit}`",
         f"- CPU: {cpu_model()}, {os.cpu_count()} logical cores, "
         f"torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}",
         f"- versions: {versions}",
@@ -56,10 +56,9 @@ def record_header(name: str, argv: list[str], now: datetime.datetime) -> str:
     return "\n".join(lines)
 
 
-def record_path(name: str, now: datetime.datetime, root: Path = RECORDS) -> Path:
+def record_path(name: str, now: datetime.datetime, commit: str, root: Path = RECORDS) -> Path:
     """Where this run's record goes: one file per run, named by date and commit."""
-    commit = code_version()["git"].split()[0]
-    return root / name / f"{now:%Y-%m-%dT%H%M}_{commit}.md"
+    return root / name / f"{now:%Y-%m-%dT%H%M}_{commit.split()[0]}.md"
 
 
 @contextlib.contextmanager
@@ -74,10 +73,11 @@ def recorded(name: str, root: Path = RECORDS) -> Iterator[dict]:
     tee = _Tee(sys.stdout)
     with contextlib.redirect_stdout(tee):
         yield tables
-    path = record_path(name, now, root)
+    commit = code_version()["git"]
+    path = record_path(name, now, commit, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     body = tee.kept.getvalue().rstrip("\n")
-    text = record_header(name, sys.argv, now) + "\n```text\n" + body + "\n```\n"
+    text = record_header(name, sys.argv, now, commit) + "\n```text\n" + body + "\n```\n"
     links = []
     for key, table in tables.items():
         csv_path = path.with_suffix(f".{key}.csv")

@@ -77,11 +77,7 @@ def _sections(properties: dict, prefix: str, level: int) -> list[str]:
 
 def config_reference(schema: dict) -> str:
     """The Markdown reference of every key in `schema`: one table per section."""
-    top = {name: sub for name, sub in schema["properties"].items() if not (sub.get("type") == "object")}
-    lines = [_HEAD, "## Top-level keys", ""]
-    lines += _sections(top, "", 2)
-    nested = {name: sub for name, sub in schema["properties"].items() if sub.get("type") == "object"}
-    lines += _sections(nested, "", 2)
+    lines = [_HEAD, "## Top-level keys", "", *_sections(schema["properties"], "", 2)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -56,6 +56,13 @@ class SvmSpec:
     folds: int = 5
     threshold: float = 0.5
 
+    @classmethod
+    def from_config(cls, svm: dict) -> SvmSpec:
+        """The spec of a config's `svm` block."""
+        return cls(
+            tuple(svm["features"]), tuple(svm["c_grid"]), tuple(svm["gamma_grid"]), svm["folds"], svm["threshold"]
+        )
+
 
 def feature_columns(features: tuple[str, ...] | list[str], table: pd.DataFrame) -> list[str]:
     """The table columns for `features`: in mm where every row has a scale, else in px."""

@@ -225,13 +225,14 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
     height, width = labels.shape
     rows = []
     scale = float(px_per_mm) if px_per_mm and np.isfinite(px_per_mm) else np.nan
-    blades = {region.label: feret_length_width(region.image) for region in skimage.measure.regionprops(labels)}
+    regions = skimage.measure.regionprops(labels)
+    blades = {region.label: feret_length_width(region.image) for region in regions}
     petioles = (
-        petiole_lengths(labels, image, scale, {label: size[0] for label, size in blades.items()})
+        petiole_lengths(labels, regions, image, scale, {label: size[0] for label, size in blades.items()})
         if image is not None and np.isfinite(scale)
         else {}
     )
-    for region in skimage.measure.regionprops(labels):
+    for region in regions:
         length, breadth = blades[region.label]
         perimeter = float(region.perimeter)
         y0, x0, y1, x1 = region.bbox

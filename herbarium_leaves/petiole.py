@@ -75,15 +75,18 @@ def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, ma
     return length if length >= 2 * max_width_px else np.nan
 
 
-def petiole_lengths(labels: np.ndarray, image: np.ndarray, px_per_mm: float, blade_lengths: dict) -> dict:
+def petiole_lengths(
+    labels: np.ndarray, regions: list, image: np.ndarray, px_per_mm: float, blade_lengths: dict
+) -> dict:
     """Petiole length in px per leaf id of `labels` (NaN where none is found).
 
-    `blade_lengths` (px, per leaf id) bound how far from its blade a petiole is followed.
+    `regions` are the leaves' scikit-image region properties; `blade_lengths` (px, per leaf
+    id) bound how far from its blade a petiole is followed.
     """
     lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     height, width = labels.shape
     lengths = {}
-    for region in skimage.measure.regionprops(labels):
+    for region in regions:
         pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6
         y0, x0, y1, x1 = region.bbox
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)

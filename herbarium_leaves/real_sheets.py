@@ -37,13 +37,24 @@ def score_instance_sheet(
     """
     predicted_ids = traits["leaf_id"].to_numpy(dtype=int)
     true_ids = true_leaves["leaf_id"].to_numpy(dtype=int)
+    mine, theirs = _relabelled(predicted, predicted_ids), _relabelled(truth, true_ids)
     iou = np.zeros((len(predicted_ids), len(true_ids)))
-    found = instance_iou(_relabelled(predicted, predicted_ids), _relabelled(truth, true_ids))
+    found = instance_iou(mine, theirs)
     iou[: found.shape[0], : found.shape[1]] = found  # ids without pixels stay at IoU 0
     matches = {true: pred for pred, true, _ in match_leaves(iou, iou_threshold)}
     called = intact_calls(traits).to_numpy()
-    on_leaf = _share_on(predicted, predicted_ids, truth > 0) >= ON_LEAF_SHARE
-    owner = _main_true_leaf(predicted, predicted_ids, truth, true_ids)
+    # Each predicted leaf's pixels on each true leaf (column 0: on none), as shares of the predicted leaf.
+    joint = np.bincount(
+        (mine.astype(np.int64) * (len(true_ids) + 1) + theirs).ravel(),
+        minlength=(len(predicted_ids) + 1) * (len(true_ids) + 1),
+    ).reshape(len(predicted_ids) + 1, len(true_ids) + 1)[1:]
+    shares = joint / np.maximum(joint.sum(axis=1, keepdims=True), 1)
+    on_true = shares[:, 1:]
+    on_leaf = on_true.sum(axis=1) >= ON_LEAF_SHARE
+    owner = np.full(len(predicted_ids), -1)  # the true leaf holding more than half of each predicted leaf
+    if on_true.size:
+        held = on_true.max(axis=1) > 0.5
+        owner[held] = on_true.argmax(axis=1)[held]
     rows = []
     for index, leaf in enumerate(true_leaves.to_dict("records")):
         match = matches.get(index)
@@ -105,23 +116,6 @@ def _relabelled(labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
     lookup = np.zeros(int(max(labels.max(), ids.max(initial=0))) + 1, dtype=np.int32)
     lookup[ids] = np.arange(1, len(ids) + 1)
     return lookup[labels]
-
-
-def _share_on(labels: np.ndarray, ids: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """For each leaf id, the share of its pixels inside `region`."""
-    size = int(max(labels.max(), ids.max(initial=0))) + 1
-    total = np.bincount(labels.ravel(), minlength=size)
-    inside = np.bincount(labels[region].ravel(), minlength=size)
-    return inside[ids] / np.maximum(total[ids], 1)
-
-
-def _main_true_leaf(predicted: np.ndarray, predicted_ids: np.ndarray, truth: np.ndarray, true_ids: np.ndarray):
-    """For each predicted leaf, the index of the true leaf holding more than half its pixels, else -1."""
-    owner = np.full(len(predicted_ids), -1)
-    for index, true_id in enumerate(true_ids):
-        share = _share_on(predicted, predicted_ids, truth == true_id)
-        owner[share > 0.5] = index
-    return owner
 
 
 def instance_summary(counts: pd.DataFrame, leaves: pd.DataFrame, scales: pd.DataFrame) -> dict:

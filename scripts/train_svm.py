@@ -30,13 +30,7 @@ def read_traits(paths) -> pd.DataFrame:
 
 def main(logger):
     params, inputs = snakemake.params, snakemake.input
-    spec = SvmSpec(
-        tuple(params.svm["features"]),
-        tuple(params.svm["c_grid"]),
-        tuple(params.svm["gamma_grid"]),
-        params.svm["folds"],
-        params.svm["threshold"],
-    )
+    spec = SvmSpec.from_config(params.svm)
     sheets = {"annotations": inputs.get("traits", []), "generated": inputs.generated}
     table, note = svm_training_leaves(
         read_traits(sheets["annotations"]), read_traits(sheets["generated"]), params.learn_from
