@@ -27,7 +27,7 @@ from herbarium_leaves.metrics import instance_iou, match_leaves
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
-from demo_run import demo_config, demo_models, inference_spec
+from demo_run import demo_models, inference_spec, layered_config
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +39,7 @@ WEAK_SEED_THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 24
-    config = demo_config()
+    config = layered_config()
     device = torch.device("cpu")
     models = demo_models(config, Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT)
     spec = inference_spec(config)

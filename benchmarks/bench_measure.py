@@ -25,7 +25,7 @@ from herbarium_leaves.measure import MeasureSpec, measure_leaves, predicted_leav
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
-from demo_run import demo_config, demo_models, inference_spec
+from demo_run import demo_models, inference_spec, layered_config
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +35,7 @@ HELD_OUT = 2 * TEST_INDEX_OFFSET
 def main() -> None:
     run = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
     height, width = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (6240, 4160)
-    config = demo_config()
+    config = layered_config()
     torch.set_num_threads(2)
     models, spec = demo_models(config, run), inference_spec(config)
     resize, measure = ResizeSpec(**config["resize"]), MeasureSpec(**config["measure"])

@@ -22,65 +22,29 @@ the three models; --load scores models kept so, without training)
 import argparse
 import logging
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
+from training_run import patches, train, working_sheets
 
-from herbarium_leaves.augment import AugmentSpec, sheet_patches
 from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.inference import InferenceSpec, predict_sheet
-from herbarium_leaves.instances import seed_thresholds, training_target
+from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.measure import MeasureSpec, predicted_leaves
 from herbarium_leaves.metrics import mask_iou
 from herbarium_leaves.model import ModelSpec, load_model, save_model
 from herbarium_leaves.probability import leaf_and_interior
 from herbarium_leaves.reproducibility import configure_torch
-from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
-from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, TEST_INDEX_OFFSET, generate_sheet
-from herbarium_leaves.training import Checkpoint, Patches, TrainSpec, fit, resolve_device, seeded_model
+from herbarium_leaves.resize import ResizeSpec
+from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET, TEST_INDEX_OFFSET
+from herbarium_leaves.training import resolve_device, seeded_model
 
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIFTED_TRAIN, SHIFTED_TEST = 4 * TEST_INDEX_OFFSET, 5 * TEST_INDEX_OFFSET  # indices no stage of the workflow uses
 SEED = 0
-
-
-def patches(sheets: list[tuple[str, np.ndarray, np.ndarray]], config: dict) -> Patches:
-    """The augment stage's patches of (name, image, labels) sheets at the working resolution."""
-    spec, instances = AugmentSpec(**config["augment"]), config["instances"]
-    rows, images, masks = [], [], []
-    for name, image, labels in sheets:
-        target = training_target(labels, instances["method"], instances["margin_px"])
-        window, stride = config["patch"]["size"], config["patch"]["stride"]
-        for row, patch, mask in sheet_patches(image, target, name, window, stride, spec, SEED):
-            rows.append(row)
-            images.append(patch)
-            masks.append(mask)
-    return Patches(np.stack(images), np.stack(masks), pd.DataFrame(rows))
-
-
-def working_sheets(style: str, start: int, count: int, config: dict, with_full: bool = False) -> list:
-    """Generated sheets of `style` from index `start`, resized as the resize stage does."""
-    resize, size = ResizeSpec(**config["resize"]), config["pretrain"]
-    out = []
-    for index in range(start, start + count):
-        sheet = generate_sheet(size["seed"], index, size["height_px"], size["width_px"], size["damage_rate"], style)
-        shape = resize.target_shape(*sheet.image.shape[:2])
-        entry = (f"{style}_{index}", resize_image(sheet.image, shape), resize_labels(sheet.labels, shape))
-        out.append((*entry, sheet) if with_full else entry)
-    return out
-
-
-def train(model, data: Patches, epochs: int, config: dict, logger) -> float:
-    spec = TrainSpec(**{**{k: v for k, v in config["train"].items() if k != "threads"}, "epochs": epochs})
-    began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        fit(model, data, spec, SEED, resolve_device("cpu"), Checkpoint(folder, "bench", logger), logger)
-    return time.perf_counter() - began
 
 
 def score(model, test: list, config: dict) -> dict:
@@ -154,11 +118,12 @@ def main() -> None:
         }
         report(results)
         return
-    annotated = patches(working_sheets("shifted", SHIFTED_TRAIN, n_annotated, config), config)
-    synthetic = patches(working_sheets(pretrain["style"], PRETRAIN_INDEX_OFFSET, pretrain["sheets"], config), config)
+    annotated = patches(working_sheets("shifted", SHIFTED_TRAIN, n_annotated, config), config, SEED)
+    generated = working_sheets(pretrain["style"], PRETRAIN_INDEX_OFFSET, pretrain["sheets"], config)
+    synthetic = patches(generated, config, SEED)
 
     model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"))
-    seconds = train(model, synthetic, pretrain["epochs"], config, logger)
+    seconds = train(model, synthetic, pretrain["epochs"], config, SEED, logger)
     print(f"pretrained in {seconds:.0f} s ({len(synthetic.table)} patches)", flush=True)
     results = {"pretrained, zero-shot": score(model, test, config)}
     with tempfile.TemporaryDirectory() as scratch:
@@ -168,7 +133,7 @@ def main() -> None:
         save_model(model, spec, weights, folder / "config.json")
         for name, init in (("from scratch", None), ("pretrained, fine-tuned", weights)):
             model, _, _ = seeded_model(spec, SEED, resolve_device("cpu"), init)
-            seconds = train(model, annotated, config["train"]["epochs"], config, logger)
+            seconds = train(model, annotated, config["train"]["epochs"], config, SEED, logger)
             results[name] = score(model, test, config)
             save_model(model, spec, folder / files[name], folder / "config.json")
             print(f"{name}: trained in {seconds:.0f} s ({len(annotated.table)} patches)", flush=True)

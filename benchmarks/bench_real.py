@@ -36,9 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from snakemake.utils import update_config
 
-from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.intact import SvmSpec, classify_leaves, svm_skip_reason, train_intact_svm
 from herbarium_leaves.measure import MeasureSpec, measure_true_leaves
 from herbarium_leaves.metrics import intact_calls
@@ -46,6 +44,7 @@ from herbarium_leaves.real_sheets import instance_summary, plant_summary, score_
 from herbarium_leaves.report import overlay, thumbnail
 from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_png
 
+from demo_run import layered_config
 from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,14 +111,6 @@ def score_instances(truth: Path, unlabelled: Path, sheets: pd.DataFrame, traits:
     scales = sheets[["sample", "px_per_mm", "px_per_mm_source"]].rename(columns={"px_per_mm_source": "source"})
     scales = scales.assign(true_px_per_mm=scales["sample"].map(hand_scales))
     return instance_summary(counts, leaves, scales), counts.merge(scales, on="sample"), leaves
-
-
-def layered_config(configfiles: list[Path]) -> dict:
-    """config.yaml with `configfiles` layered on it as Snakemake layers them, completed by the schema."""
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    for path in configfiles:
-        update_config(config, yaml.safe_load(path.read_text()))
-    return validate_config(config, load_schema(ROOT / "schemas" / "config.schema.yaml"))
 
 
 def intact_from_truth(truth: Path, sheets: pd.DataFrame, traits: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -196,7 +187,12 @@ def main(tables: dict) -> None:
         score = score_instances if layout == "instances" else score_plants
         figures, per_sheet, per_leaf = score(args.truth, unlabelled, sheets, traits, args.overlays)
         if args.intact_from_truth and layout == "instances":
-            relearned = intact_from_truth(args.truth, sheets, traits, layered_config(args.configfile))
+            relearned = intact_from_truth(
+                args.truth,
+                sheets,
+                traits,
+                layered_config(*(yaml.safe_load(path.read_text()) for path in args.configfile)),
+            )
             own, _, _ = score_instances(args.truth, unlabelled, sheets, relearned, None)
             intact = [name for name in own if "intact" in name]
             figures.update({f"{name}, SVM from the other sheets' flags": own[name] for name in intact})

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 import yaml
+from snakemake.utils import update_config
 
 from herbarium_leaves.config import load_schema, validate_config
 from herbarium_leaves.inference import InferenceSpec
@@ -14,11 +15,12 @@ from herbarium_leaves.model import load_model
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def demo_config() -> dict:
-    """config.yaml completed with the schema's defaults."""
-    return validate_config(
-        yaml.safe_load((ROOT / "config.yaml").read_text()), load_schema(ROOT / "schemas/config.schema.yaml")
-    )
+def layered_config(*overlays: dict) -> dict:
+    """config.yaml with `overlays` layered on it as Snakemake layers --configfile, completed by the schema."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for overlay in overlays:
+        update_config(config, overlay)
+    return validate_config(config, load_schema(ROOT / "schemas/config.schema.yaml"))
 
 
 def demo_models(config: dict, run: Path = ROOT) -> list[torch.nn.Module]:
