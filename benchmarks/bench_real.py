@@ -1,7 +1,7 @@
 """Real sheets: the workflow's `predict` target on a folder of real scans, scored against their truth.
 
 Run: .venv/bin/python benchmarks/bench_real.py SHEETS_DIR TRUTH_DIR [--run DIR] [--configfile F ...]
-     [--overlays DIR] [--intact-from-truth]
+     [--overlays DIR] [--intact-from-truth] [--cross-validate K [--seeds N ...]]
 
 SHEETS_DIR holds the scans; TRUTH_DIR one of two layouts (see ../shared/real/README.md):
 - leaf instances (lm2-dev): masks/<stem>.png (uint16, one id per leaf), leaves.csv (sample,
@@ -17,6 +17,13 @@ benchmark refuses to go on if the copy would retrain anything.
 With --intact-from-truth (instance layout), the intact calls are also scored as the study's
 route would make them: the SVM (the config's features) learns from the hand-flagged true
 leaves of the other sheets, leave one sheet out, and judges the held-out sheet's leaves.
+
+With --cross-validate K (instance layout), the models are trained here instead: the sheets are
+dealt into K folds (hash order, as bench_real_finetune deals them) and, per fold, the whole
+workflow runs on the other folds' sheets (their masks, and their intact flags for the SVM;
+`--configfile` gives the route, e.g. presets/few_sheets.yaml) with the fold's sheets as its
+test split (`--seeds`: the seeds it trains, default the config's), then `predict` runs on the
+fold's sheets alone. The figures pool the K folds.
 
 Prints the figures of the layout and writes them, with every sheet's and every true leaf's
 row, as the benchmark record (docs/benchmarks/bench_real/). With --overlays, one PNG per sheet:
@@ -36,7 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from training_run import folds_of
 
+from herbarium_leaves.ingest import images_by_stem
 from herbarium_leaves.intact import SvmSpec, classify_leaves, svm_skip_reason, train_intact_svm
 from herbarium_leaves.measure import MeasureSpec, measure_true_leaves
 from herbarium_leaves.metrics import intact_calls
@@ -75,14 +84,63 @@ def predict(sheets: Path, run: Path, configfiles: list[Path], workdir: Path) -> 
     ]
     plan = subprocess.run([*command, "--dry-run", "--quiet", "rules"], capture_output=True, text=True)
     if plan.returncode != 0:
-        sys.exit(f"snakemake predict --dry-run failed:\n{plan.stderr[-3000:]}")
+        sys.exit(f"snakemake predict --dry-run failed:\n{(plan.stdout + plan.stderr)[-3000:]}")
     planned = {line.split()[0] for line in (plan.stdout + plan.stderr).splitlines() if re.fullmatch(r"\w+\s+\d+", line)}
     if planned & {"train", "augment", "pretrain"}:
         sys.exit(f"{run}: its models do not match this config (the plan retrains); give the run's --configfile")
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
-        sys.exit(f"snakemake predict failed:\n{done.stderr[-3000:]}")
+        sys.exit(f"snakemake predict failed:\n{(done.stdout + done.stderr)[-3000:]}")
     return workdir / "results" / "unlabelled"
+
+
+def train_fold(
+    sheets: Path, truth: Path, held_out: list[str], configfiles: list[Path], seeds: list[int], workdir: Path
+) -> Path:
+    """Run the whole workflow in `workdir` on the annotated sheets, `held_out` as its test split; its config file."""
+    leaves = pd.read_csv(truth / "leaves.csv", dtype={"sample": str})
+    leaves["split"] = np.where(leaves["sample"].isin(held_out), "test", "train")
+    leaves[["sample", "leaf_id", "intact", "px_per_mm", "split"]].to_csv(workdir / "leaves.csv", index=False)
+    folder = {"images": str(sheets.resolve()), "masks": str((truth / "masks").resolve()), "mask_type": "instance"}
+    data = {
+        "source": "folder",
+        "folder": {**folder, "leaves_csv": str(workdir / "leaves.csv")},
+        "split": {"column": "split"},
+    }
+    fold = workdir / "fold.yaml"
+    fold.write_text(yaml.safe_dump({"data": data, **({"seeds": seeds} if seeds else {})}))
+    command = [str(BIN / "snakemake"), "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir)]
+    configs = [str(ROOT / "config.yaml"), *map(str, configfiles), str(fold)]
+    done = subprocess.run([*command, "--cores", "2", "--configfile", *configs], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(
+            f"snakemake (fold with test sheets {', '.join(held_out)}) failed:\n{(done.stdout + done.stderr)[-3000:]}"
+        )
+    return fold
+
+
+def cross_validated(args: argparse.Namespace, workdir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Instance figures pooled over folds, each fold's sheets predicted by models trained on the others."""
+    scans = images_by_stem(args.sheets.iterdir(), args.sheets)
+    fold_of = folds_of(sorted(scans), args.cross_validate)
+    per_sheet, per_leaf = [], []
+    for fold in range(args.cross_validate):
+        held_out = sorted(stem for stem, number in fold_of.items() if number == fold)
+        run, scans_dir = workdir / f"fold{fold}", workdir / f"fold{fold}_scans"
+        run.mkdir()
+        scans_dir.mkdir()
+        for stem in held_out:
+            (scans_dir / scans[stem].name).symlink_to(scans[stem].resolve())
+        fold_config = train_fold(args.sheets, args.truth, held_out, args.configfile, args.seeds, run)
+        unlabelled = predict(scans_dir, run, [*args.configfile, fold_config], workdir / f"fold{fold}_predict")
+        sheets = pd.read_csv(unlabelled / "sheets.csv", dtype={"sample": str})
+        traits = pd.read_csv(unlabelled / "traits.csv", dtype={"sample": str})
+        _, counts, leaves = score_instances(args.truth, unlabelled, sheets, traits, args.overlays)
+        print(f"fold {fold} ({', '.join(held_out)}): {int(counts['matched'].sum())} of {len(leaves)} matched")
+        per_sheet.append(counts.assign(fold=fold))
+        per_leaf.append(leaves.assign(fold=fold))
+    per_sheet, per_leaf = pd.concat(per_sheet, ignore_index=True), pd.concat(per_leaf, ignore_index=True)
+    return instance_summary(per_sheet, per_leaf, per_sheet), per_sheet, per_leaf
 
 
 def predicted_leaves(unlabelled: Path, sample: str) -> np.ndarray:
@@ -170,12 +228,22 @@ def main(tables: dict) -> None:
     parser.add_argument(
         "--intact-from-truth", action="store_true", help="also: an SVM learned from the other sheets' flags"
     )
+    parser.add_argument("--cross-validate", type=int, metavar="K", help="train here, K folds (instance layout)")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[], help="with --cross-validate: the seeds trained")
     args = parser.parse_args()
     layout = "instances" if (args.truth / "leaves.csv").exists() else "plants"
     if layout == "plants" and not (args.truth / "plant_masks").is_dir():
         sys.exit(f"{args.truth}: neither leaves.csv with masks/ nor plant_masks/")
     if args.overlays:
         args.overlays.mkdir(parents=True, exist_ok=True)
+    if args.cross_validate:
+        if layout != "instances" or args.intact_from_truth:
+            sys.exit("--cross-validate needs the instance layout and learns intact calls from the folds' flags already")
+        with tempfile.TemporaryDirectory(prefix="bench_real_cv_") as workdir:
+            figures, tables["sheets"], tables["leaves"] = cross_validated(args, Path(workdir))
+        print(f"{args.sheets} against {args.truth}; {args.cross_validate} folds trained with {args.configfile}")
+        report(figures, tables)
+        return
     with tempfile.TemporaryDirectory(prefix="bench_real_") as workdir:
         unlabelled = predict(args.sheets, args.run, args.configfile, Path(workdir))
         sheets = pd.read_csv(unlabelled / "sheets.csv", dtype={"sample": str})
@@ -197,12 +265,17 @@ def main(tables: dict) -> None:
             intact = [name for name in own if "intact" in name]
             figures.update({f"{name}, SVM from the other sheets' flags": own[name] for name in intact})
     print(f"{args.sheets} against {args.truth} ({layout}); models of {args.run.resolve()}")
-    for name, value in figures.items():
-        print(f"  {name:66s} {value:.3f}" if isinstance(value, float) else f"  {name:66s} {value}")
-    tables["figures"] = pd.DataFrame([figures])
     tables["sheets"] = per_sheet
     if per_leaf is not None:
         tables["leaves"] = per_leaf
+    report(figures, tables)
+
+
+def report(figures: dict, tables: dict) -> None:
+    """Print the figures and keep them with the record."""
+    for name, value in figures.items():
+        print(f"  {name:66s} {value:.3f}" if isinstance(value, float) else f"  {name:66s} {value}")
+    tables["figures"] = pd.DataFrame([figures])
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from training_run import patches, train, working_sheets
+from training_run import folds_of, patches, train, working_sheets
 
 from herbarium_leaves.inference import predict_sheet
 from herbarium_leaves.ingest import images_by_stem
@@ -62,12 +62,6 @@ INITS = {
     "imagenet+pretrain": {"encoder_weights": "imagenet", "init": "pretrain"},
 }
 TARGET_IOU, TARGET_PRECISION = 0.80, 0.95
-
-
-def folds_of(stems: list[str], folds: int) -> dict[str, int]:
-    """Sheet stem -> fold: stems in the order of their SHA-256, dealt round-robin."""
-    ordered = sorted(stems, key=lambda stem: hashlib.sha256(stem.encode()).hexdigest())
-    return {stem: rank % folds for rank, stem in enumerate(ordered)}
 
 
 def read_sheets(folder: Path, masks: str, max_pixels: int) -> list[tuple[str, np.ndarray, np.ndarray]]:

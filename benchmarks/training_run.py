@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import tempfile
 import time
@@ -50,3 +51,9 @@ def working_sheets(style: str, start: int, count: int, config: dict, with_full: 
         entry = (f"{style}_{index}", resize_image(sheet.image, shape), resize_labels(sheet.labels, shape))
         out.append((*entry, sheet) if with_full else entry)
     return out
+
+
+def folds_of(stems: list[str], folds: int) -> dict[str, int]:
+    """Sheet stem -> fold: stems in the order of their SHA-256, dealt round-robin."""
+    ordered = sorted(stems, key=lambda stem: hashlib.sha256(stem.encode()).hexdigest())
+    return {stem: rank % folds for rank, stem in enumerate(ordered)}

@@ -70,6 +70,7 @@ def score_instance_sheet(
             "matched_leaf": np.nan,
             "iou": np.nan,
             "called_intact": False,
+            **dict.fromkeys(("length_px", "width_px", "length_mm", "width_mm", "petiole_length_px"), np.nan),
         }
         if match is not None:
             found = traits.iloc[match]

@@ -48,7 +48,9 @@ def test_defaults_are_copies_not_shared():
     assert validate_config({}, SCHEMA)["data"]["synthetic"]["seed"] == 0
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "presets/paper.yaml", "presets/tiled.yaml"])
+@pytest.mark.parametrize(
+    "name", ["config.yaml", *sorted(f"presets/{p.name}" for p in (ROOT / "presets").glob("*.yaml"))]
+)
 def test_shipped_configs_validate(name):
     validate_config(yaml.safe_load((ROOT / name).read_text()), SCHEMA)
 

@@ -61,6 +61,16 @@ def test_the_summary_reports_errors_scales_and_sheet_recall():
     assert figures["leaf pixel recall"] == pytest.approx((190 + 600) / 800)
 
 
+def test_a_sheet_where_no_leaf_is_found_scores_as_all_missed():
+    predicted, truth, traits, true_leaves = _sheet()
+    counts, leaves = score_instance_sheet(np.zeros_like(predicted), truth, traits.iloc[:0], true_leaves)
+    assert counts["reported"] == 0 and counts["matched"] == 0 and counts["pixels_found"] == 0
+    scales = pd.DataFrame({"sample": ["a"], "px_per_mm": [np.nan], "source": ["none"], "true_px_per_mm": [2.0]})
+    figures = instance_summary(pd.DataFrame([counts]), leaves.assign(sample="a"), scales)
+    assert figures["true leaves matched one to one"] == 0 and np.isnan(figures["length error mean abs (px, %)"])
+    assert figures["sheet recall (a true intact leaf called intact)"] == 0.0
+
+
 def test_leaf_pixels_outside_the_plant_are_counted():
     plant = np.zeros((10, 10), np.uint8)
     plant[:, :5] = 255
