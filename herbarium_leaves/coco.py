@@ -79,6 +79,24 @@ def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]], polygons:
     }
 
 
+def merge_coco(parts: list[dict]) -> dict:
+    """One COCO dict of several made by labels_to_coco, image and annotation ids renumbered in order."""
+    images, annotations = [], []
+    for part in parts:
+        new_ids = {image["id"]: len(images) + number for number, image in enumerate(part["images"], start=1)}
+        images += [{**image, "id": new_ids[image["id"]]} for image in part["images"]]
+        annotations += [
+            {**annotation, "id": len(annotations) + number, "image_id": new_ids[annotation["image_id"]]}
+            for number, annotation in enumerate(part["annotations"], start=1)
+        ]
+    return {
+        "info": {"description": "Herbarium leaf instances"},
+        "images": images,
+        "annotations": annotations,
+        "categories": [LEAF_CATEGORY],
+    }
+
+
 def coco_images(coco: dict, source: str | Path) -> pd.DataFrame:
     """Table of a COCO file's images: image_id, file_name, sample (file stem), height, width and extra keys."""
     if not isinstance(coco, dict) or not isinstance(coco.get("images"), list):

@@ -40,6 +40,15 @@ def images_by_stem(paths: Iterable[Path], source: str | Path) -> dict[str, Path]
     return found
 
 
+def not_images(paths: Iterable[Path]) -> list[Path]:
+    """Files among `paths` that are not taken as images (not hidden, but of another type), sorted."""
+    return sorted(
+        path
+        for path in paths
+        if not path.name.startswith(".") and path.suffix.lower() not in IMAGE_SUFFIXES and path.is_file()
+    )
+
+
 def files_by_stem(folder: str | Path) -> dict[str, Path]:
     """Image files of a folder keyed by file stem; hidden files are skipped, duplicate stems refused."""
     folder = Path(folder)

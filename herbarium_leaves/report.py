@@ -14,7 +14,8 @@ import pandas as pd
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from herbarium_leaves.resize import resize_image  # noqa: E402
+from herbarium_leaves.metrics import intact_calls  # noqa: E402
+from herbarium_leaves.resize import resize_image, resize_labels  # noqa: E402
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -89,6 +90,36 @@ def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_
     ):
         contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(canvas, contours, -1, colour, width)
+    return canvas
+
+
+INTACT_COLOUR, OTHER_COLOUR = (255, 200, 0), (230, 0, 200)
+
+
+def leaf_overlay(image: np.ndarray, labels: np.ndarray, traits: pd.DataFrame, note: str, longest: int = 2000):
+    """The sheet for a curator: each leaf outlined and numbered by its leaf_id, intact ones in INTACT_COLOUR and
+    the rest in OTHER_COLOUR, `note` (the scale and its source) written in the top-left corner."""
+    canvas = thumbnail(image, longest)
+    small = resize_labels(labels, canvas.shape[:2])
+    size = canvas.shape[:2]
+    intact = set(traits.loc[intact_calls(traits), "leaf_id"].astype(int))
+    thickness = max(1, round(max(size) / 700))
+    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(0.4, max(size) / 2000)
+    for leaf_id in traits["leaf_id"].astype(int):
+        mask = (small == leaf_id).astype(np.uint8)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            continue
+        colour = INTACT_COLOUR if leaf_id in intact else OTHER_COLOUR
+        cv2.drawContours(canvas, contours, -1, colour, thickness)
+        rows, cols = np.nonzero(mask)
+        at = (int(cols.mean()), int(rows.mean()))
+        for ink, width in (((255, 255, 255), 3 * thickness), (colour, thickness)):
+            cv2.putText(canvas, str(leaf_id), at, font, scale, ink, width, cv2.LINE_AA)
+    legend = f"{note}; outlined: intact (orange), other leaves (magenta)"
+    origin = (6, int(12 + 22 * scale))
+    for ink, width in (((255, 255, 255), 3 * thickness), ((0, 0, 0), thickness)):
+        cv2.putText(canvas, legend, origin, font, scale, ink, width, cv2.LINE_AA)
     return canvas
 
 

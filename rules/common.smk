@@ -16,6 +16,7 @@ from herbarium_leaves.ingest import (
     coco_samples,
     files_by_stem,
     images_by_stem,
+    not_images,
     folder_samples,
     read_coco,
     read_leaves_csv,
@@ -528,6 +529,19 @@ def get_unlabelled_sheets():
         raise WorkflowError(str(error)) from None
 
 
+def get_unlabelled_not_images():
+    """Files that unlabelled.sheets names but that are not taken as images (a PDF, a text file), as strings."""
+    pattern = config["unlabelled"]["sheets"]
+    if not pattern:
+        return []
+    paths = (
+        Path(pattern).iterdir()
+        if Path(pattern).is_dir()
+        else map(Path, glob.glob(pattern, recursive=True))
+    )
+    return [str(path) for path in not_images(paths)]
+
+
 def get_chunk_sheets(wildcards):
     """The sheets of one unlabelled chunk (unlabelled.chunk_size of them)."""
     size = config["unlabelled"]["chunk_size"]
@@ -569,6 +583,14 @@ def get_unlabelled_traits(wildcards):
     """One traits table per chunk of unlabelled sheets."""
     return [
         chunk.replace("chunks/chunk", "traits/chunk") + ".csv"
+        for chunk in get_unlabelled_chunks(wildcards)
+    ]
+
+
+def get_unlabelled_coco(wildcards):
+    """One COCO file of leaf outlines per chunk of unlabelled sheets."""
+    return [
+        chunk.replace("chunks/chunk", "coco/chunk") + ".json"
         for chunk in get_unlabelled_chunks(wildcards)
     ]
 

@@ -146,16 +146,20 @@ rule predict:
     input:
         chunks=get_unlabelled_chunks,
         traits=get_unlabelled_traits,
+        coco=get_unlabelled_coco,
         dwc="results/dwc/unlabelled/measurementorfact.csv",
     output:
         sheets="results/unlabelled/sheets.csv",
         traits="results/unlabelled/traits.csv",
         intact="results/unlabelled/intact_leaves.csv",
+        coco="results/unlabelled/leaves.coco.json",
     log:
         "results/logs/predict/collect.log",
     conda:
         "../envs/pipeline.yaml"
     threads: 1
+    params:
+        not_images=get_unlabelled_not_images(),
     script:
         "../scripts/collect_unlabelled.py"
 
@@ -168,6 +172,8 @@ rule measure_chunk:
     output:
         traits="results/unlabelled/traits/chunk{chunk}.csv",
         labels=directory("results/unlabelled/leaves/chunk{chunk}"),
+        overlays=directory("results/unlabelled/overlays/chunk{chunk}"),
+        coco="results/unlabelled/coco/chunk{chunk}.json",
     log:
         "results/logs/measure_chunk/chunk{chunk}.log",
     benchmark:

@@ -5,21 +5,32 @@ from pathlib import Path
 import joblib
 import pandas as pd
 
+from herbarium_leaves.coco import labels_to_coco
 from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves, predicted_leaves, with_scale_source
 from herbarium_leaves.metrics import intact_calls
+from herbarium_leaves.report import leaf_overlay
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
-from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv, write_png
+from herbarium_leaves.sheet_io import read_png, read_sheet_image, write_csv, write_json, write_png
+
+
+def scale_note(sheet: dict) -> str:
+    """The sheet's scale and where it came from, as the overlay writes it."""
+    if pd.isna(sheet["px_per_mm"]):
+        return "no scale: traits in px"
+    return f"{sheet['px_per_mm']:.3f} px/mm from the {sheet['px_per_mm_source']}"
 
 
 def main(logger):
     params, chunk = snakemake.params, Path(snakemake.input.chunk)
     bundle = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     sheets = pd.read_csv(chunk / "sheets.csv", dtype={"sample": str})
-    tables, leaves = [], Path(snakemake.output.labels)
+    tables, coco_sheets = [], []
+    leaves, overlays = Path(snakemake.output.labels), Path(snakemake.output.overlays)
     leaves.mkdir(parents=True, exist_ok=True)
+    overlays.mkdir(parents=True, exist_ok=True)
     for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
@@ -31,10 +42,13 @@ def main(logger):
         labels = predicted_leaves(mask, image, working, MeasureSpec(**params.measure), scale, interior, *seeds)
         write_png(leaves / f"{sheet['sample']}.png", labels)
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
-        tables.append(traits.assign(sample=sheet["sample"]))
+        traits = classify_leaves(bundle, traits.assign(sample=sheet["sample"]))
+        write_png(overlays / f"{sheet['sample']}.png", leaf_overlay(image, labels, traits, scale_note(sheet)))
+        coco_sheets.append((Path(sheet["source"]).name, labels, traits))
+        tables.append(traits)
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]
-    traits = pd.concat(tables, ignore_index=True)[columns] if tables else pd.DataFrame(columns=columns)
-    traits = classify_leaves(bundle, traits)
+    empty = classify_leaves(bundle, pd.DataFrame(columns=columns))
+    traits = pd.concat(tables, ignore_index=True)[empty.columns] if tables else empty
     if bundle["skipped"]:
         logger.warning("no leaf judged intact (intact empty): intact-leaf SVM skipped: %s", bundle["skipped"])
     unscaled = set(sheets.loc[(sheets["status"] == "ok") & sheets["px_per_mm"].isna(), "sample"])
@@ -48,6 +62,7 @@ def main(logger):
             ", ".join(unjudged),
         )
     write_csv(snakemake.output.traits, traits)
+    write_json(snakemake.output.coco, labels_to_coco(coco_sheets, polygons=True))
     logger.info(
         "chunk %s: %d sheets, %d leaves, %d called intact",
         snakemake.wildcards.chunk,

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from herbarium_leaves.coco import coco_labels, labels_to_coco
+from herbarium_leaves.coco import coco_labels, labels_to_coco, merge_coco
 from herbarium_leaves.ingest import (
     assign_splits,
     check_input_path,
@@ -20,6 +20,7 @@ from herbarium_leaves.ingest import (
     leaf_rows,
     load_coco_sheet,
     load_folder_sheet,
+    not_images,
     read_leaves_csv,
     splits_from_column,
 )
@@ -378,3 +379,27 @@ def test_coco_polygons_export_for_annotation_tools():
     assert first["attributes"]["intact"] is True and first["attributes"]["intact_probability"] == 0.9
     redrawn, _ = coco_labels(coco, 1, 60, 40, "c.json")
     assert ((redrawn > 0) == (labels > 0)).mean() > 0.97
+
+
+def test_files_that_are_not_images_are_named_and_hidden_ones_ignored(tmp_path):
+    for name in ("a.jpg", "b.TIF", "notes.pdf", "README", ".DS_Store"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / "folder.pdf").mkdir()
+    assert not_images(tmp_path.iterdir()) == [tmp_path / "README", tmp_path / "notes.pdf"]
+
+
+def test_merged_coco_files_renumber_images_and_annotations():
+    labels = np.zeros((20, 20), np.uint16)
+    labels[2:8, 2:8], labels[10:18, 10:18] = 1, 2
+    leaves = pd.DataFrame({"leaf_id": [1, 2]})
+    first = labels_to_coco([("a.jpg", labels, leaves)], polygons=True)
+    second = labels_to_coco([("b.jpg", labels, leaves.iloc[:1]), ("c.jpg", labels, leaves)], polygons=True)
+    merged = merge_coco([first, second])
+    assert [(image["id"], image["file_name"]) for image in merged["images"]] == [
+        (1, "a.jpg"),
+        (2, "b.jpg"),
+        (3, "c.jpg"),
+    ]
+    assert [a["id"] for a in merged["annotations"]] == [1, 2, 3, 4, 5]
+    assert [a["image_id"] for a in merged["annotations"]] == [1, 1, 2, 3, 3]
+    assert [a["attributes"]["leaf_id"] for a in merged["annotations"]] == [1, 2, 1, 1, 2]

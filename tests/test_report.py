@@ -3,7 +3,17 @@
 import numpy as np
 import pandas as pd
 
-from herbarium_leaves.report import BETTER, WORSE, disagreement, headline_table, overlay, side_by_side
+from herbarium_leaves.report import (
+    BETTER,
+    INTACT_COLOUR,
+    OTHER_COLOUR,
+    WORSE,
+    disagreement,
+    headline_table,
+    leaf_overlay,
+    overlay,
+    side_by_side,
+)
 
 
 def test_disagreement_is_dark_where_seeds_agree_and_bright_where_they_split():
@@ -90,6 +100,20 @@ def test_overlay_colours_each_leaf_and_outlines_the_intact_ones():
     assert not np.array_equal(picture[20, 20], picture[45, 55])  # two leaves, two colours
     assert tuple(picture[35, 55]) == (250, 210, 0)  # leaf 2's outline: called intact
     assert tuple(picture[10, 20]) != (250, 210, 0)
+
+
+def test_the_curators_overlay_outlines_intact_and_other_leaves_in_two_colours_and_shrinks_large_sheets():
+    image = np.full((600, 800, 3), 230, np.uint8)
+    labels = np.zeros((600, 800), np.uint16)
+    labels[100:300, 100:300], labels[350:550, 400:700] = 4, 9
+    traits = pd.DataFrame({"leaf_id": [4, 9], "intact": pd.array([True, pd.NA], dtype="boolean")})
+    picture = leaf_overlay(image, labels, traits, "4.500 px/mm from the ruler", longest=400)
+    assert picture.shape == (300, 400, 3)
+    colours = {tuple(pixel) for pixel in picture.reshape(-1, 3)}
+    assert INTACT_COLOUR in colours and OTHER_COLOUR in colours
+    assert tuple(picture[50, 100]) == INTACT_COLOUR  # leaf 4's top edge, at half size
+    assert tuple(picture[175, 275]) == OTHER_COLOUR  # leaf 9's top edge: not judged, so not intact
+    assert (picture[5:20, 5:200] < 100).any()  # the scale note is written
 
 
 def test_side_by_side_keeps_both_pictures_whole_with_a_white_gap():

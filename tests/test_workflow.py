@@ -190,18 +190,29 @@ def test_unlabelled_sheets_are_predicted_in_chunks_and_a_bad_one_is_named(demo_r
     for name in ("a", "b", "c"):
         Image.fromarray(rng.integers(0, 255, (90, 70, 3), dtype=np.uint8)).save(sheets / f"{name}.jpg")
     (sheets / "d.jpg").write_bytes(b"not a jpeg")
-    config = {**TINY, "unlabelled": {"sheets": str(sheets / "*.jpg"), "chunk_size": 2, "px_per_mm": 0.6}}
-    result = snakemake(demo_run, config, "predict", "--keep-going")  # uses the demo run's trained models
-    assert result.returncode != 0
-    assert "Nothing to be done" not in result.stdout and "rule train" not in result.stdout
-    assert f"{sheets / 'd.jpg'}: not a readable image" in result.stdout + result.stderr
-    chunks = demo_run / "results" / "unlabelled" / "chunks"
-    assert sorted(p.name for p in chunks.iterdir()) == ["chunk0", "chunk1"]
+    (sheets / "notes.pdf").write_bytes(b"%PDF-1.4")
+    config = {**TINY, "unlabelled": {"sheets": str(sheets), "chunk_size": 2, "px_per_mm": 0.6}}
+    result = snakemake(demo_run, config, "predict")  # uses the demo run's trained models
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rule train" not in result.stdout
+    output = result.stdout + result.stderr
+    assert f"{sheets / 'd.jpg'}: not a readable image" in output
+    assert f"{sheets / 'notes.pdf'}: not taken: not an image file" in output
+    assert "2 of 5 files in unlabelled.sheets were not measured" in output
+    unlabelled = demo_run / "results" / "unlabelled"
+    assert sorted(p.name for p in (unlabelled / "chunks").iterdir()) == ["chunk0", "chunk1"]
     for name, chunk in (("a", "chunk0"), ("b", "chunk0"), ("c", "chunk1")):
-        assert read_png(chunks / chunk / "probability" / f"{name}.png").shape == (90, 70)
-    assert not (demo_run / "results" / "unlabelled" / "sheets.csv").exists()
-    traits = pd.read_csv(demo_run / "results" / "unlabelled" / "traits" / "chunk0.csv")
+        assert read_png(unlabelled / "chunks" / chunk / "probability" / f"{name}.png").shape == (90, 70)
+        assert read_png(unlabelled / "overlays" / chunk / f"{name}.png").shape == (90, 70, 3)
+    status = pd.read_csv(unlabelled / "sheets.csv").set_index("sample")["status"]
+    assert sorted(status.index) == ["a", "b", "c", "d", "notes"]
+    assert (status[["a", "b", "c"]] == "ok").all() and "not a readable image" in status["d"]
+    traits = pd.read_csv(unlabelled / "traits.csv")
     assert {"sample", "length_mm", "intact_probability", "intact"} <= set(traits.columns)
+    coco = json.loads((unlabelled / "leaves.coco.json").read_text())
+    assert [image["file_name"] for image in coco["images"]] == ["a.jpg", "b.jpg", "c.jpg"]
+    assert len(coco["annotations"]) == len(traits)
+    assert sorted({a["id"] for a in coco["annotations"]}) == list(range(1, len(traits) + 1))
 
 
 def test_the_run_ends_in_metrics_and_a_report(demo_run):
