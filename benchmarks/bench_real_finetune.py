@@ -19,7 +19,7 @@ the best route's plant IoU at least 0.80 and its precision at least 0.95.
 Run: .venv/bin/python benchmarks/bench_real_finetune.py ../shared/real/kymillev-sample
 [--folds 3] [--seeds 0] [--inits scratch,imagenet] [--sizes 256,512] [--rates 1e-3]
 [--epochs 8] [--encoder timm-tf_efficientnet_lite0] [--preset presets/few_sheets.yaml]
-[--cache DIR] (--cache keeps pretrained models between runs)
+[--cache DIR] (--cache keeps pretrained models between runs; --inits '' --preset F runs the preset alone)
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def read_sheets(folder: Path, masks: str, max_pixels: int) -> list[tuple[str, np
 def routes(args: argparse.Namespace) -> dict[str, dict]:
     """Route name -> config overlay, for the grid asked for and the preset."""
     out = {}
-    for init in args.inits.split(","):
+    for init in filter(None, args.inits.split(",")):
         for size in args.sizes.split(","):
             for rate in args.rates.split(","):
                 model = {"encoder": args.encoder, **INITS[init]}

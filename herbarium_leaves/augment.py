@@ -23,7 +23,8 @@ _AUGMENT_STAGE = 1
 
 @dataclass(frozen=True)
 class AugmentSpec:
-    """How each training patch is augmented: rotation (deg), flip probabilities, brightness/contrast limits."""
+    """How each training patch is augmented: rotation (deg), flip probabilities, brightness/contrast limits,
+    hue (degrees of OpenCV's 0-180 hue circle) and saturation (0-255) shift limits."""
 
     copies: int = 2
     rotation_limit: float = 30.0
@@ -32,6 +33,8 @@ class AugmentSpec:
     vflip_p: float = 0.5
     brightness_limit: float = 0.2
     contrast_limit: float = 0.0
+    hue_shift_limit: float = 0.0
+    saturation_shift_limit: float = 0.0
 
 
 def stream_seed(seed: int, *keys: int | str) -> int:
@@ -52,6 +55,15 @@ def _pipeline(spec: AugmentSpec, seed: int) -> albumentations.Compose:
                 brightness_limit=spec.brightness_limit, contrast_limit=spec.contrast_limit, p=1.0
             )
         )
+    if spec.hue_shift_limit or spec.saturation_shift_limit:
+        transforms.append(
+            albumentations.HueSaturationValue(
+                hue_shift_limit=spec.hue_shift_limit,
+                sat_shift_limit=spec.saturation_shift_limit,
+                val_shift_limit=0,
+                p=1.0,
+            )
+        )
     return albumentations.Compose(transforms, seed=seed, save_applied_params=True)
 
 
@@ -61,23 +73,34 @@ def augment_patch(
     """One augmented copy of an RGB patch and its mask (nearest), with every sampled parameter.
 
     Returns (image, mask, parameters): rotation_deg, hflip, vflip, brightness (offset as
-    a fraction of 255) and contrast (gain).
+    a fraction of 255), contrast (gain), hue_shift and saturation_shift.
     """
     result = _pipeline(spec, seed)(image=image, mask=mask)
     applied = dict(result["applied_transforms"])
     matrix = applied["Rotate"]["matrix"]
     colour = applied.get("RandomBrightnessContrast", {"alpha": 1.0, "beta": 0.0})
+    hsv = applied.get("HueSaturationValue", {"hue_shift": 0.0, "sat_shift": 0.0})
     parameters = {
         "rotation_deg": round(math.degrees(math.atan2(matrix[0][1], matrix[0][0])), 6),
         "hflip": "HorizontalFlip" in applied,
         "vflip": "VerticalFlip" in applied,
         "brightness": round(float(colour["beta"]) / 255.0, 6),
         "contrast": round(float(colour["alpha"]), 6),
+        "hue_shift": round(float(hsv["hue_shift"]), 6),
+        "saturation_shift": round(float(hsv["sat_shift"]), 6),
     }
     return result["image"], result["mask"], parameters
 
 
-IDENTITY = {"rotation_deg": 0.0, "hflip": False, "vflip": False, "brightness": 0.0, "contrast": 1.0}
+IDENTITY = {
+    "rotation_deg": 0.0,
+    "hflip": False,
+    "vflip": False,
+    "brightness": 0.0,
+    "contrast": 1.0,
+    "hue_shift": 0.0,
+    "saturation_shift": 0.0,
+}
 
 
 def sheet_patches(

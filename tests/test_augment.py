@@ -41,6 +41,22 @@ def test_parameters_are_recorded_and_within_limits():
         assert out_image.shape == image.shape
 
 
+def test_hue_and_saturation_shifts_tint_the_image_not_the_mask():
+    image, mask = _patch()
+    plain = AugmentSpec(rotation_limit=0, brightness_limit=0, hflip_p=0, vflip_p=0)
+    assert augment_patch(image, mask, plain, 5)[2]["hue_shift"] == 0.0  # off by default
+    tinted = AugmentSpec(
+        rotation_limit=0, brightness_limit=0, hflip_p=0, vflip_p=0, hue_shift_limit=20, saturation_shift_limit=40
+    )
+    shifts = []
+    for seed in range(10):
+        out_image, out_mask, parameters = augment_patch(image, mask, tinted, seed)
+        assert abs(parameters["hue_shift"]) <= 20 and abs(parameters["saturation_shift"]) <= 40
+        assert np.array_equal(out_mask, mask) and not np.array_equal(out_image, image)
+        shifts.append(parameters["hue_shift"])
+    assert len(set(shifts)) == 10
+
+
 def test_recorded_flip_matches_the_pixels():
     image, mask = _patch()
     spec = AugmentSpec(rotation_limit=0, brightness_limit=0, hflip_p=0.5, vflip_p=0.0)
