@@ -93,7 +93,16 @@ def overlay(image: np.ndarray, truth: np.ndarray, predicted: np.ndarray, intact_
     return canvas
 
 
-INTACT_COLOUR, OTHER_COLOUR = (255, 200, 0), (230, 0, 200)
+INTACT_COLOUR, OTHER_COLOUR = (255, 150, 0), (220, 0, 200)
+
+
+def _label(canvas: np.ndarray, text: str, at: tuple[int, int], colour: tuple, scale: float, thickness: int) -> None:
+    """`text` in `colour` on a white box whose lower-left corner is `at`."""
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (width, height), below = cv2.getTextSize(text, font, scale, thickness)
+    x, y = at
+    cv2.rectangle(canvas, (x - 2, y - height - 2), (x + width + 2, y + below), (255, 255, 255), cv2.FILLED)
+    cv2.putText(canvas, text, (x, y), font, scale, colour, thickness, cv2.LINE_AA)
 
 
 def leaf_overlay(image: np.ndarray, labels: np.ndarray, traits: pd.DataFrame, note: str, longest: int = 2000):
@@ -101,10 +110,9 @@ def leaf_overlay(image: np.ndarray, labels: np.ndarray, traits: pd.DataFrame, no
     the rest in OTHER_COLOUR, `note` (the scale and its source) written in the top-left corner."""
     canvas = thumbnail(image, longest)
     small = resize_labels(labels, canvas.shape[:2])
-    size = canvas.shape[:2]
     intact = set(traits.loc[intact_calls(traits), "leaf_id"].astype(int))
-    thickness = max(1, round(max(size) / 700))
-    font, scale = cv2.FONT_HERSHEY_SIMPLEX, max(0.4, max(size) / 2000)
+    thickness = max(2, round(max(canvas.shape[:2]) / 500))
+    scale = max(0.45, max(canvas.shape[:2]) / 1800)
     for leaf_id in traits["leaf_id"].astype(int):
         mask = (small == leaf_id).astype(np.uint8)
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -113,13 +121,9 @@ def leaf_overlay(image: np.ndarray, labels: np.ndarray, traits: pd.DataFrame, no
         colour = INTACT_COLOUR if leaf_id in intact else OTHER_COLOUR
         cv2.drawContours(canvas, contours, -1, colour, thickness)
         rows, cols = np.nonzero(mask)
-        at = (int(cols.mean()), int(rows.mean()))
-        for ink, width in (((255, 255, 255), 3 * thickness), (colour, thickness)):
-            cv2.putText(canvas, str(leaf_id), at, font, scale, ink, width, cv2.LINE_AA)
-    legend = f"{note}; outlined: intact (orange), other leaves (magenta)"
-    origin = (6, int(12 + 22 * scale))
-    for ink, width in (((255, 255, 255), 3 * thickness), ((0, 0, 0), thickness)):
-        cv2.putText(canvas, legend, origin, font, scale, ink, width, cv2.LINE_AA)
+        _label(canvas, str(leaf_id), (int(cols.mean()), int(rows.mean())), colour, scale, max(1, thickness // 2))
+    legend = f"{note}; intact: orange, other leaves: magenta"
+    _label(canvas, legend, (4, int(8 + 25 * scale)), (0, 0, 0), scale, 1)
     return canvas
 
 
