@@ -9,7 +9,7 @@ imagenet weights, or imagenet then pretrain), working size (fixed 256 or 512 px 
 or tiled: long side 1024 px, the sheets' own size, cut into 512-px windows) and learning rate.
 Each fold trains on the other folds' sheets as the augment and train stages do (binary masks:
 `instances.method components`, one output) and predicts its held-out sheets at their full size
-as predict_sheet does. `--preset FILE` adds a preset's own overlay as a route.
+as predict_sheet does. `--preset FILE ...` adds a route: the files layered as --configfile layers them.
 
 Printed per route: plant IoU (per sheet, averaged per fold) and plant precision (the share of
 predicted pixels inside the plant, i.e. leaf-in-plant precision of a plant model; sheets with
@@ -18,7 +18,7 @@ per fold on this machine (pretraining, shared by the folds, printed once). Targe
 the best route's plant IoU at least 0.80 and its precision at least 0.95.
 Run: .venv/bin/python benchmarks/bench_real_finetune.py ../shared/real/kymillev-sample
 [--folds 3] [--seeds 0] [--inits scratch,imagenet] [--sizes 256,512] [--rates 1e-3]
-[--epochs 8] [--encoder timm-tf_efficientnet_lite0] [--preset presets/few_sheets.yaml]
+[--epochs 8] [--encoder timm-tf_efficientnet_lite0] [--preset presets/few_sheets.yaml ...]
 [--cache DIR] (--cache keeps pretrained models between runs; --inits '' --preset F runs the preset alone)
 """
 
@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from snakemake.utils import update_config
 from training_run import folds_of, patches, train, working_sheets
 
 from herbarium_leaves.inference import predict_sheet
@@ -84,7 +85,10 @@ def routes(args: argparse.Namespace) -> dict[str, dict]:
                 train_block = {"learning_rate": float(rate), "epochs": args.epochs}
                 out[f"{init} {size} lr{rate}"] = {**SIZES[size], "model": model, "train": train_block}
     if args.preset:
-        out[f"preset {args.preset.name}"] = yaml.safe_load(args.preset.read_text())
+        layered: dict = {}
+        for path in args.preset:
+            update_config(layered, yaml.safe_load(path.read_text()))
+        out[" + ".join(path.name for path in args.preset)] = layered
     return out
 
 
@@ -196,7 +200,7 @@ def main(tables: dict) -> None:
     parser.add_argument("--rates", default="1e-3,1e-4")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--encoder", default="timm-tf_efficientnet_lite0")
-    parser.add_argument("--preset", type=Path)
+    parser.add_argument("--preset", type=Path, nargs="+", help="config files layered into one more route")
     parser.add_argument("--cache", type=Path)
     args = parser.parse_args()
     components = {"instances": {"method": "components"}}  # binary masks: no instances to learn
