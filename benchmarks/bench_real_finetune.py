@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 from snakemake.utils import update_config
-from training_run import folds_of, patches, train, working_sheets
+from training_run import at_working_size, folds_of, patches, train, working_sheets
 
 from herbarium_leaves.inference import predict_sheet
 from herbarium_leaves.ingest import images_by_stem
@@ -43,7 +43,7 @@ from herbarium_leaves.metrics import mask_iou
 from herbarium_leaves.model import ModelSpec, save_model
 from herbarium_leaves.probability import leaf_and_interior
 from herbarium_leaves.reproducibility import configure_torch
-from herbarium_leaves.resize import ResizeSpec, resize_image, resize_labels
+from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.sheet_io import read_mask, read_sheet_image
 from herbarium_leaves.synthetic import PRETRAIN_INDEX_OFFSET
 from herbarium_leaves.training import resolve_device, seeded_model
@@ -92,16 +92,6 @@ def routes(args: argparse.Namespace) -> dict[str, dict]:
     return out
 
 
-def working(sheets: list, config: dict) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """Sheets brought to the working resolution as the resize stage does."""
-    resize = ResizeSpec(**config["resize"])
-    out = []
-    for stem, image, labels in sheets:
-        shape = resize.target_shape(*image.shape[:2])
-        out.append((stem, resize_image(image, shape), resize_labels(labels, shape)))
-    return out
-
-
 def pretrained(config: dict, spec: ModelSpec, seed: int, cache: Path, logger: logging.Logger) -> Path:
     """The seed's model pretrained on generated sheets under `config` (cached by its settings)."""
     settings = {key: config[key] for key in ("resize", "patch", "augment", "pretrain", "instances")}
@@ -144,7 +134,8 @@ def score(model, sheets: list, config: dict) -> pd.DataFrame:
 def run_route(name: str, config: dict, sheets: list, fold_of: dict, seeds: list[int], cache: Path, logger) -> list:
     """Train and score one route on every fold and seed; per-sheet rows."""
     spec = ModelSpec(**{k: v for k, v in config["model"].items() if k != "init"}, classes=1)
-    held, rows = working(sheets, config), []
+    resize = ResizeSpec(**config["resize"])
+    held, rows = [at_working_size(*sheet, resize) for sheet in sheets], []
     for seed in seeds:
         init = pretrained(config, spec, seed, cache, logger) if config["model"].get("init") == "pretrain" else None
         for fold in sorted(set(fold_of.values())):

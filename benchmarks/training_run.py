@@ -41,14 +41,19 @@ def train(model: torch.nn.Module, data: Patches, epochs: int, config: dict, seed
     return time.perf_counter() - began
 
 
+def at_working_size(name: str, image: np.ndarray, labels: np.ndarray, resize: ResizeSpec) -> tuple:
+    """(name, image, labels) brought to the working resolution as the resize stage does."""
+    shape = resize.target_shape(*image.shape[:2])
+    return name, resize_image(image, shape), resize_labels(labels, shape)
+
+
 def working_sheets(style: str, start: int, count: int, config: dict, with_full: bool = False) -> list:
     """Generated sheets of `style` from index `start`, resized as the resize stage does."""
     resize, size = ResizeSpec(**config["resize"]), config["pretrain"]
     out = []
     for index in range(start, start + count):
         sheet = generate_sheet(size["seed"], index, size["height_px"], size["width_px"], size["damage_rate"], style)
-        shape = resize.target_shape(*sheet.image.shape[:2])
-        entry = (f"{style}_{index}", resize_image(sheet.image, shape), resize_labels(sheet.labels, shape))
+        entry = at_working_size(f"{style}_{index}", sheet.image, sheet.labels, resize)
         out.append((*entry, sheet) if with_full else entry)
     return out
 

@@ -14,7 +14,6 @@ from herbarium_leaves.ingest import (
     assign_splits,
     check_input_path,
     coco_samples,
-    files_by_stem,
     images_by_stem,
     not_images,
     folder_samples,
@@ -505,6 +504,13 @@ def get_inference_spec():
     }
 
 
+def get_unlabelled_paths(pattern):
+    """Every path unlabelled.sheets names: a folder's entries, or a glob's matches."""
+    if Path(pattern).is_dir():
+        return Path(pattern).iterdir()
+    return map(Path, glob.glob(pattern, recursive=True))
+
+
 @cache
 def get_unlabelled_sheets():
     """A user's unlabelled sheets (folder or glob), sorted; duplicate names refused."""
@@ -514,11 +520,7 @@ def get_unlabelled_sheets():
             "config key 'unlabelled.sheets' is not set: no unlabelled sheets to predict"
         )
     try:
-        found = (
-            files_by_stem(pattern)
-            if Path(pattern).is_dir()
-            else images_by_stem(map(Path, glob.glob(pattern, recursive=True)), pattern)
-        )
+        found = images_by_stem(get_unlabelled_paths(pattern), pattern)
         paths = [str(path) for path in found.values()]
         if not paths:
             raise InputError(pattern, f"no images ({', '.join(IMAGE_SUFFIXES)}) found")
@@ -534,12 +536,7 @@ def get_unlabelled_not_images():
     pattern = config["unlabelled"]["sheets"]
     if not pattern:
         return []
-    paths = (
-        Path(pattern).iterdir()
-        if Path(pattern).is_dir()
-        else map(Path, glob.glob(pattern, recursive=True))
-    )
-    return [str(path) for path in not_images(paths)]
+    return [str(path) for path in not_images(get_unlabelled_paths(pattern))]
 
 
 def get_chunk_sheets(wildcards):
