@@ -1,7 +1,7 @@
 """Real sheets: the workflow's `predict` target on a folder of real scans, scored against their truth.
 
 Run: .venv/bin/python benchmarks/bench_real.py SHEETS_DIR TRUTH_DIR [--run DIR] [--configfile F ...]
-     [--overlays DIR] [--intact-from-truth] [--cross-validate K [--seeds N ...]]
+     [--overlays DIR] [--intact-from-truth] [--upscale F] [--cross-validate K [--seeds N ...]]
 
 SHEETS_DIR holds the scans; TRUTH_DIR one of two layouts (see ../shared/real/README.md):
 - leaf instances (lm2-dev): masks/<stem>.png (uint16, one id per leaf), leaves.csv (sample,
@@ -17,6 +17,13 @@ benchmark refuses to go on if the copy would retrain anything.
 With --intact-from-truth (instance layout), the intact calls are also scored as the study's
 route would make them: the SVM (the config's features) learns from the hand-flagged true
 leaves of the other sheets, leave one sheet out, and judges the held-out sheet's leaves.
+
+Every run also reports what each stage costs per scan, start-up excluded: the seconds the
+predict_chunk and measure_chunk jobs log for each sheet (reading, the networks or the
+measuring, writing). With --upscale F the scans are first enlarged F times (cubic, saved as
+JPEG at quality 95, as a finer scan of the same sheet would be) and their truth with them
+(masks nearest, px lengths, areas and scales scaled), so the same figures and costs are
+measured at scan size: lm2-dev's 1400 x 2100 px sheets at F = 3 are 26 MP.
 
 With --cross-validate K (instance layout), the models are trained here instead: the sheets are
 dealt into K folds (hash order, as bench_real_finetune deals them) and, per fold, the whole
@@ -40,6 +47,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 import yaml
@@ -92,6 +100,54 @@ def predict(sheets: Path, run: Path, configfiles: list[Path], workdir: Path) -> 
     if done.returncode != 0:
         sys.exit(f"snakemake predict failed:\n{(done.stdout + done.stderr)[-3000:]}")
     return workdir / "results" / "unlabelled"
+
+
+def stage_seconds(workdir: Path) -> pd.DataFrame:
+    """Per scan, the seconds its predict_chunk and measure_chunk jobs logged for it (start-up excluded)."""
+    pattern = re.compile(r" INFO (.+?): (?:\d+ x \d+ px, .*, predicted|\d+ leaves, measured) in ([0-9.]+) s$")
+    seconds: dict[str, dict] = {}
+    for stage in ("predict_chunk", "measure_chunk"):
+        for log in sorted((workdir / "results" / "logs" / stage).glob("*.log")):
+            for line in log.read_text(encoding="utf-8").splitlines():
+                found = pattern.search(line)
+                if found:
+                    seconds.setdefault(found[1], {"sample": found[1]})[f"{stage.split('_')[0]}_s"] = float(found[2])
+    return pd.DataFrame(list(seconds.values()), columns=["sample", "predict_s", "measure_s"])
+
+
+def upscaled(sheets: Path, truth: Path, factor: int, workdir: Path) -> tuple[Path, Path]:
+    """The scans `factor` times larger (cubic, JPEG quality 95) and their truth with them: masks nearest, lengths
+    and scales x factor, areas x factor²; the new folders of scans and truth."""
+    scans, scaled = workdir / "upscaled_scans", workdir / "upscaled_truth"
+    scans.mkdir()
+    for stem, path in images_by_stem(sheets.iterdir(), sheets).items():
+        image, _, _ = read_sheet_image(path, 250_000_000)
+        large = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+        cv2.imwrite(str(scans / f"{stem}.jpg"), large[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 95])
+    for folder in ("masks", "plant_masks"):
+        for mask in sorted((truth / folder).glob("*.png")) if (truth / folder).is_dir() else []:
+            array = read_png(mask)
+            large = cv2.resize(array, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+            write_png(scaled / folder / mask.name, large)
+    for table in ("leaves.csv", "scale.csv"):
+        if (truth / table).exists():
+            rows = pd.read_csv(truth / table, dtype={"sample": str})
+            for column in rows.columns:
+                if column == "area_px":
+                    rows[column] *= factor**2
+                elif column.endswith("_px") or column.endswith("px_per_mm"):
+                    rows[column] *= factor
+            rows.to_csv(scaled / table, index=False)
+    return scans, scaled
+
+
+def cost_figures(seconds: pd.DataFrame) -> dict:
+    """Median seconds per scan of each stage and of their ratio."""
+    return {
+        "predict stage, s per scan (median)": float(seconds["predict_s"].median()),
+        "measure stage, s per scan (median)": float(seconds["measure_s"].median()),
+        "measure / predict per scan (median)": float((seconds["measure_s"] / seconds["predict_s"]).median()),
+    }
 
 
 def train_fold(
@@ -228,6 +284,7 @@ def main(tables: dict) -> None:
     parser.add_argument(
         "--intact-from-truth", action="store_true", help="also: an SVM learned from the other sheets' flags"
     )
+    parser.add_argument("--upscale", type=int, default=1, metavar="F", help="enlarge scans and truth F times first")
     parser.add_argument("--cross-validate", type=int, metavar="K", help="train here, K folds (instance layout)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="with --cross-validate: the seeds trained")
     args = parser.parse_args()
@@ -237,15 +294,22 @@ def main(tables: dict) -> None:
     if args.overlays:
         args.overlays.mkdir(parents=True, exist_ok=True)
     if args.cross_validate:
-        if layout != "instances" or args.intact_from_truth:
-            sys.exit("--cross-validate needs the instance layout and learns intact calls from the folds' flags already")
+        if layout != "instances" or args.intact_from_truth or args.upscale > 1:
+            sys.exit(
+                "--cross-validate needs the instance layout, learns intact calls from the folds' flags already "
+                "and trains at the scans' own size (no --upscale)"
+            )
         with tempfile.TemporaryDirectory(prefix="bench_real_cv_") as workdir:
             figures, tables["sheets"], tables["leaves"] = cross_validated(args, Path(workdir))
         print(f"{args.sheets} against {args.truth}; {args.cross_validate} folds trained with {args.configfile}")
         report(figures, tables)
         return
     with tempfile.TemporaryDirectory(prefix="bench_real_") as workdir:
-        unlabelled = predict(args.sheets, args.run, args.configfile, Path(workdir))
+        scans, truth = args.sheets, args.truth
+        if args.upscale > 1:
+            scans, truth = upscaled(args.sheets, args.truth, args.upscale, Path(workdir))
+        unlabelled = predict(scans, args.run, args.configfile, Path(workdir))
+        seconds = stage_seconds(Path(workdir))
         sheets = pd.read_csv(unlabelled / "sheets.csv", dtype={"sample": str})
         traits = pd.read_csv(unlabelled / "traits.csv", dtype={"sample": str})
         bad = sheets[sheets["status"] != "ok"]
@@ -253,19 +317,21 @@ def main(tables: dict) -> None:
             print(f"not predicted: {', '.join(bad['sample'])}")
         sheets = sheets[sheets["status"] == "ok"]
         score = score_instances if layout == "instances" else score_plants
-        figures, per_sheet, per_leaf = score(args.truth, unlabelled, sheets, traits, args.overlays)
+        figures, per_sheet, per_leaf = score(truth, unlabelled, sheets, traits, args.overlays)
         if args.intact_from_truth and layout == "instances":
             relearned = intact_from_truth(
-                args.truth,
+                truth,
                 sheets,
                 traits,
                 layered_config(*(yaml.safe_load(path.read_text()) for path in args.configfile)),
             )
-            own, _, _ = score_instances(args.truth, unlabelled, sheets, relearned, None)
+            own, _, _ = score_instances(truth, unlabelled, sheets, relearned, None)
             intact = [name for name in own if "intact" in name]
             figures.update({f"{name}, SVM from the other sheets' flags": own[name] for name in intact})
-    print(f"{args.sheets} against {args.truth} ({layout}); models of {args.run.resolve()}")
-    tables["sheets"] = per_sheet
+        figures.update(cost_figures(seconds))
+    enlarged = f", enlarged {args.upscale} times" if args.upscale > 1 else ""
+    print(f"{args.sheets} against {args.truth} ({layout}{enlarged}); models of {args.run.resolve()}")
+    tables["sheets"] = per_sheet.merge(seconds, on="sample", how="left")
     if per_leaf is not None:
         tables["leaves"] = per_leaf
     report(figures, tables)

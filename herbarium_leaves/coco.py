@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pandas as pd
+import scipy.ndimage
 from pycocotools import mask as mask_utils
 
 from herbarium_leaves.sheet_io import InputError
@@ -33,9 +34,10 @@ def _plain(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _polygons(blade: np.ndarray) -> list[list[float]]:
-    """Outer contours of a blade as COCO polygons [x0, y0, x1, y1, ...] (at least 3 points each)."""
-    contours, _ = cv2.findContours(blade, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+def _polygons(blade: np.ndarray, offset: tuple[int, int] = (0, 0)) -> list[list[float]]:
+    """Outer contours of a blade as COCO polygons [x0, y0, x1, y1, ...] (at least 3 points each), shifted by the
+    (x, y) `offset` of its crop."""
+    contours, _ = cv2.findContours(blade, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE, offset=offset)
     return [c.reshape(-1).astype(float).tolist() for c in contours if len(c) >= 3]
 
 
@@ -44,29 +46,36 @@ def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]], polygons:
 
     Each leaf becomes one annotation with its bbox and area in px and its rows' values
     as attributes; the segmentation is a compressed RLE (exact, holes included) or,
-    with `polygons`, outer-contour polygons that annotation tools edit.
+    with `polygons`, outer-contour polygons that annotation tools edit. Each leaf is
+    traced in its own box, so a large scan costs what its leaves cover.
     """
     images, annotations = [], []
     for image_id, (file_name, labels, leaves) in enumerate(sheets, start=1):
         height, width = labels.shape
         images.append({"id": image_id, "file_name": file_name, "height": int(height), "width": int(width)})
+        boxes = scipy.ndimage.find_objects(labels)
         for row in leaves.to_dict("records"):
-            blade = np.asfortranarray((labels == row["leaf_id"]).astype(np.uint8))
-            rle = mask_utils.encode(blade)
+            leaf_id = int(row["leaf_id"])
+            box = boxes[leaf_id - 1] if 0 < leaf_id <= len(boxes) else None
+            box = box or (slice(0, 0), slice(0, 0))
+            blade = np.asfortranarray((labels[box] == leaf_id).astype(np.uint8))
+            y0, x0 = box[0].start, box[1].start
+            area = int(np.count_nonzero(blade))
             attributes = {key: _plain(row[key]) for key in _ATTRIBUTE_COLUMNS if key in row}
-            attributes["leaf_id"] = int(row["leaf_id"])
+            attributes["leaf_id"] = leaf_id
             if polygons:
-                segmentation = _polygons(blade)
+                segmentation = _polygons(blade, (x0, y0)) if area else []
             else:
-                segmentation = {"size": [int(height), int(width)], "counts": rle["counts"].decode("ascii")}
+                whole = mask_utils.encode(np.asfortranarray((labels == leaf_id).astype(np.uint8)))
+                segmentation = {"size": [int(height), int(width)], "counts": whole["counts"].decode("ascii")}
             annotations.append(
                 {
                     "id": len(annotations) + 1,
                     "image_id": image_id,
                     "category_id": LEAF_CATEGORY["id"],
                     "segmentation": segmentation,
-                    "area": float(mask_utils.area(rle)),
-                    "bbox": [float(v) for v in mask_utils.toBbox(rle)],
+                    "area": float(area),
+                    "bbox": [float(x0), float(y0), float(blade.shape[1]), float(blade.shape[0])] if area else [0.0] * 4,
                     "iscrowd": 0,
                     "attributes": attributes,
                 }

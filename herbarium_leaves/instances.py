@@ -98,8 +98,33 @@ def split_leaves(
     Each seed floods the leaf mask downhill in interior probability, so two leaves
     meet where the network saw their edges; a part of the mask with no seed stays one leaf.
     Neighbours whose shared boundary averages an interior of at least `merge_threshold`
-    are then one leaf (join_across_interior).
+    are then one leaf (join_across_interior). Each 8-connected part of the mask is split by itself
+    (no leaf crosses between them), numbered in the order of the parts' first pixels.
     """
+    labels = np.zeros(leaf.shape, np.int32)
+    parts, _ = scipy.ndimage.label(leaf, np.ones((3, 3), int))
+    sizes, count = np.bincount(parts.ravel()), 0
+    for index, box in enumerate(scipy.ndimage.find_objects(parts), start=1):
+        part = parts[box] == index
+        if sizes[index] < min_seed_px:  # too small for a seed: one leaf as it is
+            split = part.astype(np.int32)
+        else:
+            thresholds = (seed_threshold, weak_seed_threshold, merge_threshold)
+            split = _split_part(part, interior[box], min_seed_px, *thresholds)
+        labels[box][split > 0] = split[split > 0] + count
+        count += int(split.max())
+    return labels
+
+
+def _split_part(
+    leaf: np.ndarray,
+    interior: np.ndarray,
+    min_seed_px: int,
+    seed_threshold: float,
+    weak_seed_threshold: float,
+    merge_threshold: float,
+) -> np.ndarray:
+    """split_leaves of one 8-connected part of a leaf mask (its box): int32 labels 1..n."""
     seeds = _seed_parts(leaf & (interior >= 255.0 * seed_threshold), min_seed_px)
     if weak_seed_threshold < seed_threshold:
         weak = _seed_parts(leaf & (interior >= 255.0 * weak_seed_threshold), min_seed_px)

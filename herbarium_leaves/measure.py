@@ -48,6 +48,34 @@ def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
     return length, float(np.ptp(across))
 
 
+def convex_area_px(mask: np.ndarray) -> int:
+    """Pixels of a binary mask's convex hull: those whose centres lie in the hull of its pixels' edge midpoints.
+
+    The same count as scikit-image's area_convex, from the hull's crossings of each pixel row
+    rather than a point-in-polygon test of every pixel of the box (seconds per leaf at scan size).
+    """
+    filled = mask.any(axis=1)
+    if not filled.any():
+        return 0
+    rows = np.flatnonzero(filled)
+    first = mask[rows].argmax(axis=1)
+    last = mask.shape[1] - 1 - mask[rows, ::-1].argmax(axis=1)
+    ends = np.concatenate([np.stack([first, rows], axis=1), np.stack([last, rows], axis=1)]).astype(np.float64)
+    corners = np.concatenate([ends + offset for offset in ((-0.5, 0), (0.5, 0), (0, -0.5), (0, 0.5))])
+    hull = cv2.convexHull(corners.astype(np.float32)).reshape(-1, 2).astype(np.float64)
+    x0, y0 = hull[:, 0], hull[:, 1]
+    x1, y1 = np.roll(x0, -1), np.roll(y0, -1)
+    ys = np.arange(np.ceil(y0.min()), np.floor(y0.max()) + 1)[:, None]
+    crosses = (np.minimum(y0, y1) <= ys) & (ys <= np.maximum(y0, y1)) & (y0 != y1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xs = x0 + (ys - y0) * (x1 - x0) / (y1 - y0)
+    left = np.where(crosses, xs, np.inf).min(axis=1)
+    right = np.where(crosses, xs, -np.inf).max(axis=1)
+    tolerance = 1e-9  # a centre on the hull's edge is inside
+    counts = np.floor(right + tolerance) - np.ceil(left - tolerance) + 1
+    return int(np.clip(counts, 0, None).sum())
+
+
 @dataclass(frozen=True)
 class MeasureSpec:
     """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves, and
@@ -188,12 +216,11 @@ def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:
 
 def drop_small(labels: np.ndarray, min_area: float) -> np.ndarray:
     """uint16 labels 1..n (in order) of the leaves of `labels` with at least `min_area` px."""
-    labels = labels.copy()
-    too_small = np.bincount(labels.ravel()) < min_area
-    too_small[0] = False
-    labels[too_small[labels]] = 0
-    relabelled, _, _ = skimage.segmentation.relabel_sequential(labels)
-    return relabelled.astype(np.uint16)
+    kept = np.bincount(labels.ravel()) >= min_area
+    kept[0] = False
+    lookup = np.zeros(len(kept), np.uint16)
+    lookup[kept] = np.arange(1, np.count_nonzero(kept) + 1)
+    return lookup[labels]
 
 
 # A blade pixel this much lighter than the blade's median is "pale" (a folded-over underside, a scraped surface).
@@ -206,7 +233,7 @@ def pale_fraction(blade: np.ndarray, grey: np.ndarray) -> float:
     `blade` is a boolean mask and `grey` the image's lightness over the same box; the
     blade's 1-px rim is left out (it blends with the paper).
     """
-    inner = scipy.ndimage.binary_erosion(blade)
+    inner = cv2.erode(blade.astype(np.uint8), np.ones((3, 3), np.uint8), borderValue=0).astype(bool)
     values = grey[inner if inner.any() else blade]
     return float(np.mean(values > PALE_RATIO * np.median(values)))
 
@@ -235,6 +262,7 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
     for region in regions:
         length, breadth = blades[region.label]
         perimeter = float(region.perimeter)
+        convex_area = convex_area_px(region.image)
         y0, x0, y1, x1 = region.bbox
         rows.append(
             {
@@ -244,8 +272,8 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
                 "petiole_length_px": petioles.get(region.label, np.nan),
                 "area_px": int(region.area),
                 "perimeter_px": perimeter,
-                "convex_area_px": int(region.area_convex),
-                "solidity": float(region.solidity),
+                "convex_area_px": convex_area,
+                "solidity": region.area / convex_area,
                 "eccentricity": float(region.eccentricity),
                 "aspect_ratio": length / breadth if breadth else np.nan,
                 "circularity": 4 * np.pi * region.area / perimeter**2 if perimeter else np.nan,

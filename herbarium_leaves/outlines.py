@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import scipy.ndimage
+import skimage.graph
 import skimage.measure
 
 # A tip narrows away from the blade: its last third at most this share of its first third's width.
@@ -25,21 +26,42 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def distance_outside(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px) of every pixel to the nearest pixel of `mask` (0 on it; huge where it has none).
+
+    `<= r` is `mask` dilated by a disk of radius r in one pass, whatever r (a structuring
+    element costs its area per pixel).
+    """
+    return cv2.distanceTransform((~mask.astype(bool)).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def distance_inside(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px) of every pixel of `mask` to the nearest pixel outside it (0 outside it).
+
+    `> r` is `mask` eroded by a disk of radius r; the image's own border does not erode.
+    """
+    return cv2.distanceTransform(mask.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def opened(mask: np.ndarray, radius: float) -> np.ndarray:
+    """`mask` opened by a Euclidean disk of `radius` px: the pixels such a disk inside `mask` covers."""
+    return mask & (distance_outside(distance_inside(mask) > radius) <= radius)
+
+
+def nearer_first(colours: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Whether each colour (last axis) is nearer `first` than `second`, Euclidean: one dot product per pixel."""
+    first, second = first.astype(np.float64), second.astype(np.float64)
+    return colours @ (first - second).astype(np.float32) > np.float32((first @ first - second @ second) / 2)
+
+
 def _core(own: np.ndarray, radius_px: int) -> tuple[np.ndarray, int]:
     """The leaf's core: eroded by `radius_px`, or by the largest smaller radius that leaves 5 px (0: none does)."""
-    core = cv2.erode(own, _disk(radius_px)).astype(bool)
-    if np.count_nonzero(core) >= 5:
-        return core, radius_px
-    # OpenCV's elliptic disks nest, so a core only shrinks as the radius grows: bisect for the largest.
-    best, low, high = (np.zeros(own.shape, bool), 0), 1, radius_px - 1
-    while low <= high:
-        radius = (low + high) // 2
-        core = cv2.erode(own, _disk(radius)).astype(bool)
-        if np.count_nonzero(core) >= 5:
-            best, low = (core, radius), radius + 1
-        else:
-            high = radius - 1
-    return best
+    depth = distance_inside(own)
+    fifth_deepest = float(np.partition(depth.ravel(), -5)[-5]) if depth.size >= 5 else 0.0
+    radius = min(radius_px, int(np.ceil(fifth_deepest)) - 1)
+    if radius < 1:
+        return np.zeros(own.shape, bool), 0
+    return depth > radius, radius
 
 
 def _tips(reached_at: np.ndarray) -> np.ndarray:
@@ -66,15 +88,20 @@ def _tips(reached_at: np.ndarray) -> np.ndarray:
 
 
 def _grow(start: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
-    """The step (1..steps) at which 8-connected growth from `start` through `allowed` reached each pixel; 0: never."""
+    """The step (1..steps) at which 8-connected growth from `start` through `allowed` reached each pixel; 0: never.
+
+    The step is the chessboard geodesic distance from `start` within `allowed`, found by one
+    minimum-cost pass from the start pixels that touch `allowed`.
+    """
+    allowed = allowed & ~start
+    touching = start & cv2.dilate(allowed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     reached_at = np.zeros(start.shape, np.int32)
-    front, square = start.astype(np.uint8), np.ones((3, 3), np.uint8)
-    for step in range(1, steps + 1):
-        new = cv2.dilate(front, square).astype(bool) & allowed & (reached_at == 0) & ~start
-        if not new.any():
-            break
-        reached_at[new] = step
-        front[new] = 1
+    if not touching.any():
+        return reached_at
+    costs = np.where(allowed | touching, 1.0, np.inf)
+    travelled, _ = skimage.graph.MCP(costs, fully_connected=True).find_costs(np.argwhere(touching))
+    grown = allowed & (travelled <= steps + 1)
+    reached_at[grown] = travelled[grown].astype(np.int32) - 1
     return reached_at
 
 
@@ -101,30 +128,30 @@ def refine_outlines(
     """
     if radius_px <= 0 or not labels.any():
         return labels
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     refined = labels.copy()
     height, width = labels.shape
-    reach, outer, one = _disk(radius_px), _disk(radius_px + 3), _disk(1)
+    one = _disk(1)
     tip_steps = (max(tip_reach, 1) - 1) * radius_px
-    for region in skimage.measure.regionprops(labels):
-        y0, x0, y1, x1 = region.bbox
-        pad = radius_px + tip_steps + 4
-        y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
+    pad = radius_px + tip_steps + 4
+    for index, box in enumerate(scipy.ndimage.find_objects(labels), start=1):
+        if box is None:
+            continue
+        y0, x0 = max(box[0].start - pad, 0), max(box[1].start - pad, 0)
+        y1, x1 = min(box[0].stop + pad, height), min(box[1].stop + pad, width)
         crop = labels[y0:y1, x0:x1]
-        own = crop == region.label
+        own = crop == index
         others = (crop > 0) & ~own
-        own_u8 = own.astype(np.uint8)
-        core, core_radius = _core(own_u8, radius_px)
+        core, core_radius = _core(own, radius_px)
         full_core = core_radius == radius_px  # a leaf too narrow for one is only trimmed: nothing added, no tips
-        grown = cv2.dilate(own_u8, reach).astype(bool)
+        from_own = distance_outside(own)
+        grown = from_own <= radius_px
         near_others = cv2.dilate(others.astype(np.uint8), one).astype(bool)
-        ring = cv2.dilate(own_u8, outer).astype(bool) & ~grown & ~near_others
+        ring = (from_own <= radius_px + 3) & ~grown & ~near_others
         if core_radius == 0 or np.count_nonzero(ring) < 5:
             continue
-        colours = lab[y0:y1, x0:x1]
+        colours = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB).astype(np.float32)
         leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
-        to_leaf = np.linalg.norm(colours - leaf_colour, axis=2)
-        nearer_leaf = to_leaf < np.linalg.norm(colours - paper_colour, axis=2)
+        nearer_leaf = nearer_first(colours, leaf_colour, paper_colour)
         leafy_band = grown & ~core & ~others & nearer_leaf
         added = leafy_band & ~own if full_core else np.zeros_like(own)
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
@@ -132,15 +159,17 @@ def refine_outlines(
         # Spurs of the network's own outline under 2 * (core radius // 2) + 1 px wide (a petiole, a stem) go too.
         network = core | (leafy_band & own)
         if core_radius // 2:
-            network = cv2.morphologyEx(network.astype(np.uint8), cv2.MORPH_OPEN, _disk(core_radius // 2)).astype(bool)
+            network = opened(network, core_radius // 2)
         kept = core | network | added
         parts = skimage.measure.label(kept, connectivity=2)
         kept = np.isin(parts, np.unique(parts[core & (parts > 0)]))
         if tip_steps and full_core:
+            off_leaf = colours - leaf_colour
+            to_leaf = np.einsum("ijk,ijk->ij", off_leaf, off_leaf)  # squared: the percentile test is the same
             leaf_range = to_leaf <= np.percentile(to_leaf[core], TIP_COLOUR_PERCENTILE)
             tip_colour = nearer_leaf & leaf_range & ~own & ~near_others
             kept |= _tips(_grow(kept, tip_colour, tip_steps))
         out = refined[y0:y1, x0:x1]
         out[own & ~kept] = 0
-        out[kept & (out == 0) & ~others] = region.label
+        out[kept & (out == 0) & ~others] = index
     return refined

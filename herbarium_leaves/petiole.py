@@ -16,21 +16,19 @@ import skimage.graph
 import skimage.measure
 import skimage.morphology
 
+from herbarium_leaves.outlines import distance_outside, nearer_first, opened
+
 # A stalk narrower than this is a petiole, as botanists separate blade from petiole (and lm2-dev's truth does).
 PETIOLE_MAX_WIDTH_MM = 3.0
 # How far from the blade a petiole is followed, as a share of the blade's length.
 PETIOLE_REACH = 0.6
+# Petioles are traced at no more than this many px/mm (a 0.5-mm stalk is still 3 px wide): finer scans are
+# reduced by a whole factor first, as the search grows with the square of the resolution.
+PETIOLE_PX_PER_MM = 6.0
 
 
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-
-
-def _distance_to(mask: np.ndarray) -> np.ndarray:
-    """Euclidean distance (px) of every pixel to the nearest pixel of `mask` (large where it has none)."""
-    if not mask.any():
-        return np.full(mask.shape, np.inf, np.float32)
-    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
 def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, max_width_px: float) -> float:
@@ -41,20 +39,18 @@ def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, ma
     """
     radius = max(1, int(np.ceil(max_width_px / 2)))
     # The band along the blade's edge holds its own rim; a petiole is what crosses it and goes on.
-    from_blade = _distance_to(blade)
+    from_blade = distance_outside(blade)
     band = (from_blade <= radius + 1) & ~blade
-    ring = (from_blade <= radius + 4) & ~band & ~blade & (_distance_to(others) > 2)
+    ring = (from_blade <= radius + 4) & ~band & ~blade & (distance_outside(others) > 2)
     if np.count_nonzero(ring) < 5 or not blade.any():
         return np.nan
-    leaf_colour, paper_colour = np.median(lab[blade], axis=0), np.median(lab[ring], axis=0)
-    leafy = np.linalg.norm(lab - leaf_colour, axis=2) < np.linalg.norm(lab - paper_colour, axis=2)
+    leafy = nearer_first(lab, np.median(lab[blade], axis=0), np.median(lab[ring], axis=0))
     candidate = leafy & ~blade & ~others
     # What a disk of the width limit fits in (an opening, by two distance transforms: fast for wide limits).
-    centres = cv2.distanceTransform(candidate.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > radius
-    wide = candidate & (_distance_to(centres) <= radius)
+    wide = opened(candidate, radius)
     outside = candidate & ~wide & ~band
     parts = skimage.measure.label(outside, connectivity=2)
-    beside_band = cv2.dilate(band.astype(np.uint8), _disk(1)).astype(bool)
+    beside_band = cv2.dilate(band.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     stalk = outside & np.isin(parts, np.unique(parts[beside_band & outside]))
     if not stalk.any():
         return np.nan
@@ -65,7 +61,7 @@ def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, ma
     skeleton = skimage.morphology.skeletonize(stalk)
     neighbours = scipy.ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - 1
     junctions = skeleton & (neighbours >= 3) & ~near_band
-    stalk &= _distance_to(junctions) > radius + 1  # a petiole ends where it meets a stem
+    stalk &= distance_outside(junctions) > radius + 1  # a petiole ends where it meets a stem
     starts = np.argwhere(stalk & beside_band)
     if len(starts) == 0:
         return np.nan
@@ -81,18 +77,29 @@ def petiole_lengths(
     """Petiole length in px per leaf id of `labels` (NaN where none is found).
 
     `regions` are the leaves' scikit-image region properties; `blade_lengths` (px, per leaf
-    id) bound how far from its blade a petiole is followed.
+    id) bound how far from its blade a petiole is followed. Scans finer than PETIOLE_PX_PER_MM
+    are traced reduced by a whole factor, the length given back in the sheet's px.
     """
-    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
     height, width = labels.shape
+    factor = max(1, int(px_per_mm // PETIOLE_PX_PER_MM))
     lengths = {}
     for region in regions:
-        pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6
+        pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6 * factor
         y0, x0, y1, x1 = region.bbox
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
         crop = labels[y0:y1, x0:x1]
-        blade = crop == region.label
-        lengths[region.label] = petiole_length_px(
-            blade, (crop > 0) & ~blade, lab[y0:y1, x0:x1], PETIOLE_MAX_WIDTH_MM * px_per_mm
-        )
+        blade, rgb = _reduced(crop == region.label, factor), _reduced(image[y0:y1, x0:x1], factor)
+        others = _reduced((crop > 0) & (crop != region.label), factor)
+        max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
+        lengths[region.label] = factor * petiole_length_px(blade, others & ~blade, _lab(rgb), max_width_px)
     return lengths
+
+
+def _reduced(array: np.ndarray, factor: int) -> np.ndarray:
+    """`array` (a boolean mask or an RGB image) `factor` times smaller by area averaging; a mask stays boolean."""
+    if factor == 1:
+        return array
+    size = (max(array.shape[1] // factor, 1), max(array.shape[0] // factor, 1))
+    if array.dtype == bool:
+        return cv2.resize(array.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
+    return cv2.resize(np.ascontiguousarray(array), size, interpolation=cv2.INTER_AREA)

@@ -1,11 +1,12 @@
 """Leaf traits and intact calls for a chunk of unlabelled sheets, from their ensemble masks."""
 
+import time
 from pathlib import Path
 
 import joblib
 import pandas as pd
 
-from herbarium_leaves.coco import labels_to_coco
+from herbarium_leaves.coco import labels_to_coco, merge_coco
 from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
 from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves, predicted_leaves, with_scale_source
@@ -27,11 +28,12 @@ def main(logger):
     params, chunk = snakemake.params, Path(snakemake.input.chunk)
     bundle = joblib.load(snakemake.input.svm)  # the pipeline's own results only
     sheets = pd.read_csv(chunk / "sheets.csv", dtype={"sample": str})
-    tables, coco_sheets = [], []
+    tables, coco_parts = [], []
     leaves, overlays = Path(snakemake.output.labels), Path(snakemake.output.overlays)
     leaves.mkdir(parents=True, exist_ok=True)
     overlays.mkdir(parents=True, exist_ok=True)
     for sheet in sheets[sheets["status"] == "ok"].to_dict("records"):
+        began = time.perf_counter()
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
         interior = read_png(interior_path) if interior_path.exists() else None
@@ -44,8 +46,9 @@ def main(logger):
         traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
         traits = classify_leaves(bundle, traits.assign(sample=sheet["sample"]))
         write_png(overlays / f"{sheet['sample']}.png", leaf_overlay(image, labels, traits, scale_note(sheet)))
-        coco_sheets.append((Path(sheet["source"]).name, labels, traits))
+        coco_parts.append(labels_to_coco([(Path(sheet["source"]).name, labels, traits)], polygons=True))
         tables.append(traits)
+        logger.info("%s: %d leaves, measured in %.2f s", sheet["sample"], len(traits), time.perf_counter() - began)
     columns = ["sample", *with_scale_source(pd.DataFrame(columns=TRAIT_COLUMNS), "none").columns]
     empty = classify_leaves(bundle, pd.DataFrame(columns=columns))
     traits = pd.concat(tables, ignore_index=True)[empty.columns] if tables else empty
@@ -62,7 +65,7 @@ def main(logger):
             ", ".join(unjudged),
         )
     write_csv(snakemake.output.traits, traits)
-    write_json(snakemake.output.coco, labels_to_coco(coco_sheets, polygons=True))
+    write_json(snakemake.output.coco, merge_coco(coco_parts))
     logger.info(
         "chunk %s: %d sheets, %d leaves, %d called intact",
         snakemake.wildcards.chunk,

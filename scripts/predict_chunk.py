@@ -4,6 +4,7 @@ A bad sheet is recorded, not fatal. The scale: a given value (unlabelled.scales)
 the ruler on the sheet, else unlabelled.px_per_mm, else none.
 """
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,7 @@ def main(logger):
     spec, resize = InferenceSpec(**params.inference), ResizeSpec(**params.resize)
     rows = []
     for path in params.sheets:
-        sample = Path(path).stem
+        sample, began = Path(path).stem, time.perf_counter()
         try:
             sheet, _, _ = read_sheet_image(path, params.max_image_pixels)
         except InputError as error:
@@ -57,7 +58,13 @@ def main(logger):
             }
         )
         logger.info(
-            "%s: %d x %d px, scale %s (%s)", sample, sheet.shape[1], sheet.shape[0], scale["px_per_mm"], scale["source"]
+            "%s: %d x %d px, scale %s (%s), predicted in %.2f s",
+            sample,
+            sheet.shape[1],
+            sheet.shape[0],
+            scale["px_per_mm"],
+            scale["source"],
+            time.perf_counter() - began,
         )
     write_csv(folder / "sheets.csv", pd.DataFrame(rows, columns=SHEET_COLUMNS))
 

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 import skimage.draw
+import skimage.measure
 
-from herbarium_leaves.measure import MeasureSpec, feret_length_width, label_leaves, measure_leaves
+from herbarium_leaves.measure import MeasureSpec, convex_area_px, feret_length_width, label_leaves, measure_leaves
 
 
 def test_empty_mask_measures_zero():
@@ -109,3 +110,16 @@ def test_damage_cues_holes_border_and_a_pale_fold():
     assert traits.loc[1, "pale_fraction"] == pytest.approx(share, abs=0.03)
     assert traits.loc[2, "pale_fraction"] == 0.0  # one colour: nothing paler than its median
     assert measure_leaves(labels, px_per_mm=2.0)["pale_fraction"].isna().all()  # no image, no colour cue
+
+
+def test_convex_area_counts_what_scikit_image_counts():
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        mask = np.zeros((70, 80), bool)
+        for _ in range(3):  # up to three overlapping ellipses at any angle: concave shapes
+            centre, radii = rng.integers(20, 50, 2), rng.integers(2, 20, 2)
+            rows, cols = skimage.draw.ellipse(*centre, *radii, mask.shape, rotation=rng.uniform(0, np.pi))
+            mask[rows, cols] = True
+        region = max(skimage.measure.regionprops(skimage.measure.label(mask)), key=lambda r: r.area)
+        assert convex_area_px(region.image) == region.area_convex
+    assert convex_area_px(np.zeros((4, 4), bool)) == 0

@@ -2,6 +2,7 @@ import cv2
 import numpy as np
 import pytest
 
+from herbarium_leaves import petiole
 from herbarium_leaves.measure import measure_leaves
 from herbarium_leaves.petiole import PETIOLE_MAX_WIDTH_MM, petiole_length_px
 
@@ -55,3 +56,15 @@ def test_traits_carry_the_petiole_in_px_and_mm_only_with_a_scale():
     assert traits["petiole_length_mm"] == pytest.approx(traits["petiole_length_px"] / 2)
     assert traits["length_px"] == pytest.approx(120, abs=2)  # the blade alone
     assert np.isnan(measure_leaves(labels, None, image).iloc[0]["petiole_length_px"])
+
+
+def test_a_fine_scan_is_traced_reduced_as_at_its_own_resolution(monkeypatch):
+    image, labels = _leaf()
+    factor = 6  # 12 px/mm: traced at half resolution (PETIOLE_PX_PER_MM), the length given back in full px
+    fine_image = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    fine_labels = cv2.resize(labels, None, fx=factor, fy=factor, interpolation=cv2.INTER_NEAREST)
+    reduced = measure_leaves(fine_labels, 2.0 * factor, fine_image).iloc[0]
+    monkeypatch.setattr(petiole, "PETIOLE_PX_PER_MM", 100.0)
+    full = measure_leaves(fine_labels, 2.0 * factor, fine_image).iloc[0]
+    assert reduced["petiole_length_px"] == pytest.approx(full["petiole_length_px"], rel=0.05)
+    assert reduced["petiole_length_mm"] == pytest.approx(20, rel=0.15)
