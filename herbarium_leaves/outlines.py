@@ -57,6 +57,9 @@ def nearer_first(colours: np.ndarray, first: np.ndarray, second: np.ndarray) -> 
 def _core(own: np.ndarray, radius_px: int) -> tuple[np.ndarray, int]:
     """The leaf's core: eroded by `radius_px`, or by the largest smaller radius that leaves 5 px (0: none does)."""
     depth = distance_inside(own)
+    core = depth > radius_px
+    if np.count_nonzero(core) >= 5:
+        return core, radius_px
     fifth_deepest = float(np.partition(depth.ravel(), -5)[-5]) if depth.size >= 5 else 0.0
     radius = min(radius_px, int(np.ceil(fifth_deepest)) - 1)
     if radius < 1:

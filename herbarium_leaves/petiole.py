@@ -87,19 +87,16 @@ def petiole_lengths(
         pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6 * factor
         y0, x0, y1, x1 = region.bbox
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
-        crop = labels[y0:y1, x0:x1]
-        blade, rgb = _reduced(crop == region.label, factor), _reduced(image[y0:y1, x0:x1], factor)
-        others = _reduced((crop > 0) & (crop != region.label), factor)
+        crop, rgb = _reduced(labels[y0:y1, x0:x1], factor, cv2.INTER_NEAREST), _reduced(image[y0:y1, x0:x1], factor)
+        blade = crop == region.label
         max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
-        lengths[region.label] = factor * petiole_length_px(blade, others & ~blade, _lab(rgb), max_width_px)
+        lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, _lab(rgb), max_width_px)
     return lengths
 
 
-def _reduced(array: np.ndarray, factor: int) -> np.ndarray:
-    """`array` (a boolean mask or an RGB image) `factor` times smaller by area averaging; a mask stays boolean."""
+def _reduced(array: np.ndarray, factor: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """`array` (labels, nearest, or an RGB image, averaged) `factor` times smaller."""
     if factor == 1:
         return array
     size = (max(array.shape[1] // factor, 1), max(array.shape[0] // factor, 1))
-    if array.dtype == bool:
-        return cv2.resize(array.astype(np.float32), size, interpolation=cv2.INTER_AREA) >= 0.5
-    return cv2.resize(np.ascontiguousarray(array), size, interpolation=cv2.INTER_AREA)
+    return cv2.resize(np.ascontiguousarray(array), size, interpolation=interpolation)

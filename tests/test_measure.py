@@ -3,7 +3,15 @@ import pytest
 import skimage.draw
 import skimage.measure
 
-from herbarium_leaves.measure import MeasureSpec, convex_area_px, feret_length_width, label_leaves, measure_leaves
+from herbarium_leaves.measure import (
+    MeasureSpec,
+    convex_area_px,
+    feret_length_width,
+    filled_area_px,
+    label_leaves,
+    measure_leaves,
+    shape_moments,
+)
 
 
 def test_empty_mask_measures_zero():
@@ -112,14 +120,19 @@ def test_damage_cues_holes_border_and_a_pale_fold():
     assert measure_leaves(labels, px_per_mm=2.0)["pale_fraction"].isna().all()  # no image, no colour cue
 
 
-def test_convex_area_counts_what_scikit_image_counts():
+def test_convex_area_filled_area_centroid_and_eccentricity_are_scikit_images():
     rng = np.random.default_rng(0)
     for _ in range(40):
         mask = np.zeros((70, 80), bool)
-        for _ in range(3):  # up to three overlapping ellipses at any angle: concave shapes
+        for _ in range(3):  # three overlapping ellipses at any angle, then holes: concave shapes with holes
             centre, radii = rng.integers(20, 50, 2), rng.integers(2, 20, 2)
             rows, cols = skimage.draw.ellipse(*centre, *radii, mask.shape, rotation=rng.uniform(0, np.pi))
             mask[rows, cols] = True
+        for _ in range(4):
+            rows, cols = skimage.draw.disk(rng.integers(10, 60, 2), rng.integers(1, 5), shape=mask.shape)
+            mask[rows, cols] = False
         region = max(skimage.measure.regionprops(skimage.measure.label(mask)), key=lambda r: r.area)
         assert convex_area_px(region.image) == region.area_convex
+        assert filled_area_px(region.image) == region.area_filled
+        assert shape_moments(region.image) == pytest.approx((*region.centroid_local, region.eccentricity), abs=1e-9)
     assert convex_area_px(np.zeros((4, 4), bool)) == 0
