@@ -130,8 +130,13 @@ def _split_part(
         weak = _seed_parts(leaf & (interior >= 255.0 * weak_seed_threshold), min_seed_px)
         unseeded = (weak > 0) & ~np.isin(weak, weak[seeds > 0])
         seeds[unseeded] = weak[unseeded] + seeds.max()
-    labels = skimage.segmentation.watershed(255 - interior.astype(np.int16), seeds, mask=leaf)
-    labels = join_across_interior(labels, interior, merge_threshold)
+    seeded = np.flatnonzero(np.bincount(seeds.ravel())[1:])
+    if len(seeded) > 1:
+        labels = skimage.segmentation.watershed(255 - interior.astype(np.int16), seeds, mask=leaf)
+        labels = join_across_interior(labels, interior, merge_threshold)
+    else:  # one seed floods its 4-connected part, as the watershed would, without ranking every pixel
+        parts = skimage.measure.label(leaf, connectivity=1)
+        labels = (parts == parts[seeds > 0][0]).astype(np.int32) if len(seeded) else np.zeros(leaf.shape, np.int32)
     unseeded = skimage.measure.label(leaf & (labels == 0), connectivity=2)
     labels[unseeded > 0] = unseeded[unseeded > 0] + labels.max()
     return labels.astype(np.int32)
