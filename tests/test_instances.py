@@ -104,3 +104,17 @@ def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_i
         totals["leaves"] += int(sheet.labels.max())
     assert totals["learned"] / totals["leaves"] >= 0.9
     assert totals["components"] / totals["leaves"] <= 0.6
+
+
+def test_a_part_with_one_seed_is_split_as_the_watershed_splits_it():
+    leaf = np.zeros((40, 60), bool)
+    leaf[5:25, 5:30] = True  # a leaf with one seed
+    leaf[25:30, 30:36] = True  # touching it only at a corner: 8- but not 4-connected
+    leaf[30:38, 40:55] = True  # apart, no seed
+    interior = np.zeros(leaf.shape, np.uint8)
+    interior[10:20, 10:25] = 250
+    labels = split_leaves(leaf, interior, 0.8, 4, 0.5)
+    assert len(np.unique(labels[5:25, 5:30])) == 1 and labels[10, 10] > 0
+    assert labels[27, 33] not in (0, labels[10, 10])  # the corner's part floods nothing of the seed's: its own leaf
+    assert labels[34, 45] not in (0, labels[10, 10], labels[27, 33])
+    assert set(np.unique(labels[leaf])) == {1, 2, 3} and not labels[~leaf].any()
