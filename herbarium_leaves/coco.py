@@ -17,6 +17,7 @@ _ATTRIBUTE_COLUMNS = (
     "intact",
     "intact_probability",
     "intact_note",
+    "most_intact_on_sheet",
     "reason",
     "length_mm",
     "width_mm",

@@ -185,7 +185,8 @@ def train_intact_svm(traits: pd.DataFrame, intact: pd.Series, spec: SvmSpec, see
 
 
 def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
-    """`traits` with intact_probability, intact (probability >= the bundle's threshold) and intact_note added.
+    """`traits` with intact_probability, intact (probability >= the bundle's threshold), intact_note and
+    most_intact_on_sheet (most_intact_on_sheet) added.
 
     Where a leaf cannot be judged, intact_probability is NaN, intact is empty (NA) and
     intact_note says why: the SVM was skipped, or the leaf's sheet has no px_per_mm
@@ -207,7 +208,18 @@ def classify_leaves(bundle: dict, traits: pd.DataFrame) -> pd.DataFrame:
     result["intact_probability"] = probability
     result["intact"] = intact
     result["intact_note"] = note
+    result["most_intact_on_sheet"] = most_intact_on_sheet(result)
     return result
+
+
+def most_intact_on_sheet(classified: pd.DataFrame) -> pd.Series:
+    """Whether each leaf is the one of its sheet (`sample`; one sheet without it) with the highest
+    intact_probability, the first of ties: one leaf per specimen, whatever the threshold. False where
+    no leaf of the sheet was judged."""
+    sheets = classified["sample"] if "sample" in classified else pd.Series(0, index=classified.index)
+    judged = pd.DataFrame({"sheet": sheets, "probability": classified["intact_probability"]}).dropna()
+    best = judged.sort_values("probability", ascending=False, kind="stable").drop_duplicates("sheet").index
+    return pd.Series(classified.index.isin(best), index=classified.index)
 
 
 def unjudged_sheets(classified: pd.DataFrame) -> list[str]:

@@ -33,7 +33,8 @@ def score_instance_sheet(
     at or above `iou_threshold`), with both measurements in px and mm (the prediction's mm
     from the scale the pipeline read, the truth's from the hand-read scale), how many
     predicted leaves overlap it by more than half of theirs, and whether its match is
-    called intact.
+    called intact; the counts say whether the sheet's most_intact_on_sheet leaf (where traits
+    have that column) is matched to a true intact leaf.
     """
     predicted_ids = traits["leaf_id"].to_numpy(dtype=int)
     true_ids = true_leaves["leaf_id"].to_numpy(dtype=int)
@@ -43,6 +44,7 @@ def score_instance_sheet(
     iou[: found.shape[0], : found.shape[1]] = found  # ids without pixels stay at IoU 0
     matches = {true: pred for pred, true, _ in match_leaves(iou, iou_threshold)}
     called = intact_calls(traits).to_numpy()
+    best = traits["most_intact_on_sheet"].to_numpy(bool) if "most_intact_on_sheet" in traits else np.zeros(len(traits))
     # Each predicted leaf's pixels on each true leaf (column 0: on none), as shares of the predicted leaf.
     joint = np.bincount(
         (mine.astype(np.int64) * (len(true_ids) + 1) + theirs).ravel(),
@@ -95,6 +97,9 @@ def score_instance_sheet(
         "false_leaves": int(np.sum(~on_leaf)),
         "called_intact": int(called.sum()),
         "called_intact_on_true_intact": int(leaves["called_intact"][leaves["true_intact"]].sum()),
+        "most_intact_is_true_intact": int(
+            any(best[match] and true_leaves["intact"].astype(bool).iloc[true] for true, match in matches.items())
+        ),
         "pixels_true": int(true_pixels.sum()),
         "pixels_found": int(found_pixels.sum()),
         "pixels_both": int((true_pixels & found_pixels).sum()),
@@ -167,6 +172,8 @@ def instance_summary(counts: pd.DataFrame, leaves: pd.DataFrame, scales: pd.Data
     figures["sheet recall (a true intact leaf called intact)"] = (
         found.reindex(with_intact[with_intact].index, fill_value=0).gt(0).mean() if with_intact.any() else np.nan
     )
+    if "most_intact_is_true_intact" in counts:
+        figures["sheets whose most likely intact leaf is a true intact leaf"] = int(total["most_intact_is_true_intact"])
     return figures
 
 

@@ -100,6 +100,19 @@ def test_leaves_of_a_sheet_without_scale_are_not_judged():
     assert called.loc[~unscaled, "intact"].notna().all() and called.loc[~unscaled, "intact_note"].isna().all()
     assert unjudged_sheets(called) == ["no scale"]
     assert unjudged_sheets(called[unscaled]) == ["no scale"]  # every leaf unscaled: named, not an error
+    assert not called.loc[unscaled, "most_intact_on_sheet"].any()  # none judged: none chosen
+
+
+def test_each_sheet_names_its_most_likely_intact_leaf_whatever_the_threshold():
+    traits, intact = _leaves()
+    bundle, _ = train_intact_svm(traits, intact, SvmSpec(), seed=0)
+    test = traits.assign(sample=[f"sheet{index % 4}" for index in range(len(traits))])
+    called = classify_leaves({**bundle, "threshold": 1.1}, test)  # a threshold no leaf reaches
+    assert not called["intact"].any()
+    best = called[called["most_intact_on_sheet"]]
+    assert sorted(best["sample"]) == ["sheet0", "sheet1", "sheet2", "sheet3"]
+    top = called.groupby("sample")["intact_probability"].max()
+    assert best.set_index("sample")["intact_probability"].sort_index().equals(top)
 
 
 def _sheet_leaves(sheets: int, prefix: str, flagged: bool) -> pd.DataFrame:

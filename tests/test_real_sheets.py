@@ -46,6 +46,17 @@ def test_a_leaf_cut_in_pieces_is_counted_and_not_matched():
     assert counts["called_intact"] == 2 and counts["called_intact_on_true_intact"] == 1
 
 
+@pytest.mark.parametrize(("best_leaf", "on_true_intact"), [(7, 1), (4, 0)])
+def test_the_sheets_most_likely_intact_leaf_counts_when_it_is_a_whole_true_intact_leaf(best_leaf, on_true_intact):
+    predicted, truth, traits, true_leaves = _sheet()
+    traits = traits.assign(most_intact_on_sheet=traits["leaf_id"] == best_leaf)  # 4: a piece of a leaf
+    counts, leaves = score_instance_sheet(predicted, truth, traits, true_leaves)
+    assert counts["most_intact_is_true_intact"] == on_true_intact
+    scales = pd.DataFrame({"sample": ["a"], "px_per_mm": [2.0], "source": ["ruler"], "true_px_per_mm": [2.0]})
+    figures = instance_summary(pd.DataFrame([counts]), leaves.assign(sample="a"), scales)
+    assert figures["sheets whose most likely intact leaf is a true intact leaf"] == on_true_intact
+
+
 def test_the_summary_reports_errors_scales_and_sheet_recall():
     counts, leaves = score_instance_sheet(*_sheet())
     scales = pd.DataFrame({"sample": ["a"], "px_per_mm": [2.01], "source": ["ruler"], "true_px_per_mm": [2.0]})
