@@ -57,8 +57,7 @@ def labels_to_coco(sheets: list[tuple[str, np.ndarray, pd.DataFrame]], polygons:
         boxes = scipy.ndimage.find_objects(labels)
         for row in leaves.to_dict("records"):
             leaf_id = int(row["leaf_id"])
-            box = boxes[leaf_id - 1] if 0 < leaf_id <= len(boxes) else None
-            box = box or (slice(0, 0), slice(0, 0))
+            box = (boxes[leaf_id - 1] if 0 < leaf_id <= len(boxes) else None) or (slice(0, 0), slice(0, 0))
             blade = np.asfortranarray((labels[box] == leaf_id).astype(np.uint8))
             y0, x0 = box[0].start, box[1].start
             area = int(np.count_nonzero(blade))

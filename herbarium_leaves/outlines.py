@@ -22,8 +22,13 @@ def refine_radius_px(sheet_shape: tuple[int, int], working_shape: tuple[int, int
     return 2 * int(np.ceil(factor - 1e-9))
 
 
-def _disk(radius: int) -> np.ndarray:
-    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+# A pixel and its four neighbours: the disk of radius 1.
+CROSS = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+
+
+def lab_colours(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB colours (float32, OpenCV's 8-bit scaling) of an RGB image or crop."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
 def distance_outside(mask: np.ndarray) -> np.ndarray:
@@ -133,7 +138,6 @@ def refine_outlines(
         return labels
     refined = labels.copy()
     height, width = labels.shape
-    one = _disk(1)
     tip_steps = (max(tip_reach, 1) - 1) * radius_px
     pad = radius_px + tip_steps + 4
     for index, box in enumerate(scipy.ndimage.find_objects(labels), start=1):
@@ -148,17 +152,17 @@ def refine_outlines(
         full_core = core_radius == radius_px  # a leaf too narrow for one is only trimmed: nothing added, no tips
         from_own = distance_outside(own)
         grown = from_own <= radius_px
-        near_others = cv2.dilate(others.astype(np.uint8), one).astype(bool)
+        near_others = cv2.dilate(others.astype(np.uint8), CROSS).astype(bool)
         ring = (from_own <= radius_px + 3) & ~grown & ~near_others
         if core_radius == 0 or np.count_nonzero(ring) < 5:
             continue
-        colours = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2LAB).astype(np.float32)
+        colours = lab_colours(image[y0:y1, x0:x1])
         leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
         nearer_leaf = nearer_first(colours, leaf_colour, paper_colour)
         leafy_band = grown & ~core & ~others & nearer_leaf
         added = leafy_band & ~own if full_core else np.zeros_like(own)
         # Protrusions under 3 px wide (petiole stubs, a stem alongside) go; a thin rim along the blade stays.
-        added &= cv2.morphologyEx((own | added).astype(np.uint8), cv2.MORPH_OPEN, one).astype(bool)
+        added &= cv2.morphologyEx((own | added).astype(np.uint8), cv2.MORPH_OPEN, CROSS).astype(bool)
         # Spurs of the network's own outline under 2 * (core radius // 2) + 1 px wide (a petiole, a stem) go too.
         network = core | (leafy_band & own)
         if core_radius // 2:

@@ -16,7 +16,7 @@ import skimage.graph
 import skimage.measure
 import skimage.morphology
 
-from herbarium_leaves.outlines import distance_outside, nearer_first, opened
+from herbarium_leaves.outlines import distance_outside, lab_colours, nearer_first, opened
 
 # A stalk narrower than this is a petiole, as botanists separate blade from petiole (and lm2-dev's truth does).
 PETIOLE_MAX_WIDTH_MM = 3.0
@@ -25,10 +25,6 @@ PETIOLE_REACH = 0.6
 # Petioles are traced at no more than this many px/mm (a 0.5-mm stalk is still 3 px wide): finer scans are
 # reduced by a whole factor first, as the search grows with the square of the resolution.
 PETIOLE_PX_PER_MM = 6.0
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
 def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, max_width_px: float) -> float:
@@ -90,7 +86,7 @@ def petiole_lengths(
         crop, rgb = _reduced(labels[y0:y1, x0:x1], factor, cv2.INTER_NEAREST), _reduced(image[y0:y1, x0:x1], factor)
         blade = crop == region.label
         max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
-        lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, _lab(rgb), max_width_px)
+        lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, lab_colours(rgb), max_width_px)
     return lengths
 
 

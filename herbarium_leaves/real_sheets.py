@@ -44,7 +44,6 @@ def score_instance_sheet(
     iou[: found.shape[0], : found.shape[1]] = found  # ids without pixels stay at IoU 0
     matches = {true: pred for pred, true, _ in match_leaves(iou, iou_threshold)}
     called = intact_calls(traits).to_numpy()
-    best = traits["most_intact_on_sheet"].to_numpy(bool) if "most_intact_on_sheet" in traits else np.zeros(len(traits))
     # Each predicted leaf's pixels on each true leaf (column 0: on none), as shares of the predicted leaf.
     joint = np.bincount(
         (mine.astype(np.int64) * (len(true_ids) + 1) + theirs).ravel(),
@@ -97,13 +96,15 @@ def score_instance_sheet(
         "false_leaves": int(np.sum(~on_leaf)),
         "called_intact": int(called.sum()),
         "called_intact_on_true_intact": int(leaves["called_intact"][leaves["true_intact"]].sum()),
-        "most_intact_is_true_intact": int(
-            any(best[match] and true_leaves["intact"].astype(bool).iloc[true] for true, match in matches.items())
-        ),
         "pixels_true": int(true_pixels.sum()),
         "pixels_found": int(found_pixels.sum()),
         "pixels_both": int((true_pixels & found_pixels).sum()),
     }
+    if "most_intact_on_sheet" in traits:
+        best, true_intact = traits["most_intact_on_sheet"].to_numpy(bool), true_leaves["intact"].astype(bool).to_numpy()
+        counts["most_intact_is_true_intact"] = int(
+            any(best[pred] and true_intact[true] for true, pred in matches.items())
+        )
     return counts, leaves
 
 
