@@ -37,8 +37,14 @@ def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
         return 0.0, 0.0
     rows, cols = np.nonzero(region)
     crop = np.pad(region[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1], 1).astype(np.float32)
-    boundary = np.concatenate(skimage.measure.find_contours(crop, 0.5))[:, ::-1].astype(np.float32)
-    hull = cv2.convexHull(boundary).reshape(-1, 2).astype(np.float64)
+    boundary = np.concatenate(skimage.measure.find_contours(crop, 0.5))[:, ::-1]
+    return feret_of_points(boundary)
+
+
+def feret_of_points(points: np.ndarray) -> tuple[float, float]:
+    """(length, width) of a set of (x, y) points: the longest distance between two of them, and their extent
+    perpendicular to it (feret_length_width of a mask's boundary; the generator's truth of a drawn outline)."""
+    hull = cv2.convexHull(points.astype(np.float32)).reshape(-1, 2).astype(np.float64)
     offsets = hull[:, None, :] - hull[None, :, :]
     distances = np.hypot(offsets[..., 0], offsets[..., 1])
     i, j = np.unravel_index(np.argmax(distances), distances.shape)

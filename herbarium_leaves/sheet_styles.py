@@ -58,7 +58,7 @@ CONTROL_STRIP = (
 )
 GREY_SCALE = tuple((v, v, v) for v in (250, 225, 200, 175, 150, 125, 100, 75, 50, 25))
 
-PLANT_TYPES = ("broadleaf", "compound", "dense", "grass", "needles")
+PLANT_TYPES = ("broadleaf", "compound", "dense", "grass", "needles", "pressed")
 CHART_LAYOUTS = ("strip", "control", "checker")
 
 
@@ -89,13 +89,13 @@ CLASSIC = SheetStyle(
     name="classic",
     papers=((236, 228, 208),),
     charts=("strip",),
-    plants={"broadleaf": 1.0},
+    plants={"broadleaf": 0.7, "pressed": 0.3},
 )
 VARIED = SheetStyle(
     name="varied",
     papers=((250, 250, 247), (244, 242, 234), (240, 233, 214), (236, 228, 208), (230, 220, 196)),
     charts=("strip", "control"),
-    plants={"broadleaf": 0.4, "compound": 0.2, "dense": 0.2, "grass": 0.2},
+    plants={"broadleaf": 0.3, "compound": 0.2, "dense": 0.15, "grass": 0.15, "pressed": 0.2},
     coloured_labels=0.35,
     slip_papers=((250, 205, 205), (205, 235, 205), (205, 220, 245), (250, 240, 180)),
     green_stamps=True,

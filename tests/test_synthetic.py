@@ -1,8 +1,10 @@
+import cv2
 import numpy as np
+import pandas as pd
 import pytest
 import skimage.draw
 
-from herbarium_leaves.measure import feret_length_width
+from herbarium_leaves.measure import feret_length_width, feret_of_points
 from herbarium_leaves.sheet_styles import PLANT_TYPES, STYLES
 from herbarium_leaves.synthetic import (
     LEAF_SHAPES,
@@ -55,6 +57,31 @@ def test_generated_leaf_measures_its_true_length_and_width(shape, angle):
     measured_length, measured_width = feret_length_width(mask)
     assert measured_length == pytest.approx(length, rel=0.02)
     assert measured_width == pytest.approx(width, rel=0.02)
+
+
+@pytest.mark.parametrize("shape", ["palmate", "oak"])
+@pytest.mark.parametrize("angle", [0.0, 0.7, 2.2])
+def test_tree_leaves_are_deeply_lobed_and_measure_their_recorded_feret_size(shape, angle):
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        local = leaf_outline(shape, 300.0, 300.0 * (0.9 if shape == "palmate" else 0.55), rng)
+        outline = _to_sheet(local, np.array([0.0, 0.0]), angle)
+        outline -= outline.min(axis=0) - 5
+        mask = rasterize_polygon(outline, (480, 480))
+        truth = feret_of_points(local)
+        assert feret_length_width(mask) == pytest.approx(truth, rel=0.02)
+        hull = cv2.fillPoly(np.zeros_like(mask), [cv2.convexHull(outline.astype(np.float32)).astype(np.int32)], 1)
+        assert mask.sum() < 0.9 * hull.sum()  # lobed: well short of its convex hull
+
+
+def test_loose_tree_leaves_lie_apart_up_to_300_mm_long():
+    pressed = [sheet for index in range(40) if (sheet := generate_sheet(1, index, 512, 352)).plant == "pressed"]
+    assert len(pressed) >= 5
+    lengths = pd.concat([sheet.leaves for sheet in pressed])["length_mm"]
+    assert lengths.min() >= 40 * 0.95 and lengths.max() >= 150
+    assert {"palmate", "oak"} <= set(pd.concat([sheet.leaves for sheet in pressed])["shape"])
+    apart = [sheet for sheet in pressed if (sheet.leaves["reason"] == "").any()]
+    assert len(apart) >= len(pressed) // 2  # most sheets keep an intact leaf clear of the others
 
 
 def test_label_ids_match_leaf_rows(sheets):

@@ -49,6 +49,7 @@ def _layout_plant(
         "dense": _layout_dense,
         "grass": _layout_grass,
         "needles": _layout_needles,
+        "pressed": _layout_pressed,
     }[plant]
     return plant, layout(rng, paper, mm, damage_rate)
 
@@ -206,6 +207,40 @@ def _layout_grass(rng: np.random.Generator, paper, mm: float, damage_rate: float
     return culms, [], leaves
 
 
+def _layout_pressed(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
+    """Loose leaves picked from trees (40 to 300 mm), each on its own petiole, laid apart where the paper has room;
+    on a crowded sheet some overlap or run off the edge."""
+    y0, y1, x0, x1 = paper
+    occupied, leaves, kind = _occupancy(paper), [], _LEAF_KINDS["tree"]
+    near = np.zeros_like(occupied)
+    for _ in range(int(rng.integers(2, 10))):
+        if occupied.mean() > 0.45:
+            break
+        origin = np.zeros(2)
+        leaf = _make_leaf(rng, origin, 0.0, mm, damage_rate, kind)
+        stalk = rng.uniform(5, 40) * mm
+        leaf.petiole = np.array([[-stalk, rng.normal(0, 0.1) * stalk], [-stalk / 2, 0.0], origin])
+        centre = leaf.outline.mean(axis=0)
+        best, best_cost, best_cells = None, np.inf, None
+        for _ in range(12):
+            delta = rng.uniform(-np.pi, np.pi)
+            target = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
+            shift = target - _rotated_points(centre[None], origin, delta)[0]
+            outline = _rotated_points(leaf.outline, origin, delta) + shift
+            cells = np.zeros(occupied.shape, np.uint8)
+            cv2.fillPoly(cells, [np.round(outline / _GRID).astype(np.int32)], 1)
+            off_paper = np.count_nonzero(
+                (outline[:, 0] < x0) | (outline[:, 0] >= x1) | (outline[:, 1] < y0) | (outline[:, 1] >= y1)
+            )
+            cost = np.count_nonzero(cells.astype(bool) & near) + off_paper
+            if cost < best_cost:
+                best, best_cost, best_cells = (delta, shift), cost, cells.astype(bool)
+        occupied |= best_cells
+        near = cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        leaves.append(_rotated(leaf, origin, *best))
+    return [], [], leaves
+
+
 def _layout_broadleaf(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
     """The demo's plant: a stem (sometimes forked) with broad leaves on petioles."""
     main, segment = _main_stem(rng, paper, mm, (11, 17))
@@ -294,7 +329,11 @@ _FRUITS = np.array([[120, 24, 32], [34, 28, 34], [208, 112, 34], [112, 72, 42], 
 def _draw_organs(
     painter: _SheetPainter, rng: np.random.Generator, plant: str, stems: list[np.ndarray], mm: float, style: SheetStyle
 ) -> None:
-    """Roots at the stem's foot, flowers (or a grass's spikelets) at the stems' ends, and fruits: none is a leaf."""
+    """Roots at the stem's foot, flowers (or a grass's spikelets) at the stems' ends, and fruits: none is a leaf.
+
+    Loose leaves (no stems) have none."""
+    if not stems:
+        return
     if style.roots > 0 and rng.random() < style.roots:
         foot = stems[0][0]
         for _ in range(int(rng.integers(3, 9))):

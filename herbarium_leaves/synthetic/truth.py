@@ -68,8 +68,8 @@ def leaf_truth(
                 "shape": leaves[z].shape,
                 "intact": not reasons,
                 "reason": ";".join(sorted(reasons)),
-                "length_mm": round(leaves[z].length_px / mm, 3),
-                "width_mm": round(leaves[z].width_px / mm, 3),
+                "length_mm": round(leaves[z].feret_px[0] / mm, 3),
+                "width_mm": round(leaves[z].feret_px[1] / mm, 3),
                 "px_per_mm": round(mm, 6),
                 "visible_fraction": round(visible / max(layer["full_area"], 1), 4),
             }
