@@ -38,13 +38,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "schemas" / "config.schema.yaml"
 FORM = ["solidity", "eccentricity", "aspect_ratio", "circularity"]  # unitless: what a leaf looks like at any size
 SHAPE = ["length", "width", "area", "perimeter", *FORM]
+DAMAGE = ["hole_fraction", "touches_edge", "touches_leaf", "mirror_symmetry", "pale_fraction"]  # none is a shape
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 FEATURE_SETS = {
     "study: length, width": ["length", "width"],
     "shape (svm_extended)": SHAPE,
     "shape + damage cues (before)": [*SHAPE, "hole_fraction", "touches_edge", "pale_fraction"],
-    "form + damage cues (default)": [*FORM, "hole_fraction", "touches_edge", "pale_fraction"],
+    "form + damage cues (before)": [*FORM, "hole_fraction", "touches_edge", "pale_fraction"],
+    "form + all damage cues": [*FORM, *DAMAGE],
+    "damage cues only": DAMAGE,
 }
 
 

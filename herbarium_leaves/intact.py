@@ -29,6 +29,8 @@ _TRAIT_COLUMNS = {
     "circularity": ("circularity", None),
     "hole_fraction": ("hole_fraction", None),
     "touches_edge": ("touches_edge", None),
+    "touches_leaf": ("touches_leaf", None),
+    "mirror_symmetry": ("mirror_symmetry", None),
     "pale_fraction": ("pale_fraction", None),
 }
 TRAITS = tuple(_TRAIT_COLUMNS)

@@ -96,6 +96,56 @@ def shape_moments(mask: np.ndarray) -> tuple[float, float, float]:
     return moments["m01"] / area, moments["m10"] / area, eccentricity
 
 
+SYMMETRY_SIDE_PX = 256  # mirror symmetry is judged on the blade reduced to at most this many px across
+
+
+def mirror_symmetry(mask: np.ndarray) -> float:
+    """How well a blade covers its own mirror image, 0..1: the larger IoU of the mask and its reflection across
+    either principal axis through its centroid.
+
+    A bilaterally symmetric blade, lobed or not, has its midrib as a principal axis and
+    scores near 1; a torn margin or a missing piece lowers it, whatever the species (but
+    not a bite at mid-length of a blade as symmetric across its short axis).
+    """
+    blade = mask.astype(np.uint8)
+    step = max(1, int(np.ceil(max(blade.shape) / SYMMETRY_SIDE_PX)))
+    if step > 1:
+        blade = (
+            cv2.resize(blade, (blade.shape[1] // step or 1, blade.shape[0] // step or 1), interpolation=cv2.INTER_AREA)
+            > 0
+        ).astype(np.uint8)
+    moments = cv2.moments(blade, binaryImage=True)
+    if not moments["m00"]:
+        return np.nan
+    reach = int(np.ceil(np.hypot(*blade.shape))) + 1
+    blade = np.pad(blade, reach)
+    centre = np.array([moments["m10"], moments["m01"]]) / moments["m00"] + reach
+    axis = 0.5 * np.arctan2(2 * moments["mu11"], moments["mu20"] - moments["mu02"])
+    best = 0.0
+    for angle in (axis, axis + np.pi / 2):
+        cos, sin = np.cos(2 * angle), np.sin(2 * angle)
+        reflect = np.array([[cos, sin], [sin, -cos]])
+        shift = centre - reflect @ centre
+        mirrored = cv2.warpAffine(
+            blade, np.hstack([reflect, shift[:, None]]), blade.shape[::-1], flags=cv2.INTER_NEAREST
+        )
+        union = np.count_nonzero(blade | mirrored)
+        best = max(best, np.count_nonzero(blade & mirrored) / union)
+    return float(best)
+
+
+def shared_outline_fraction(labels: np.ndarray, label: int) -> float:
+    """The fraction of a leaf's outline pixels that touch another leaf (8-neighbours), 0..1, from the
+    labels around it (its box and 1 px more): a leaf overlapped by, or cut from, another."""
+    own = labels == label
+    rim = own & ~cv2.erode(own.astype(np.uint8), np.ones((3, 3), np.uint8), borderValue=1).astype(bool)
+    others = ((labels > 0) & ~own).astype(np.uint8)
+    if not rim.any() or not others.any():
+        return 0.0
+    near_others = cv2.dilate(others, np.ones((3, 3), np.uint8)).astype(bool)
+    return float(np.count_nonzero(rim & near_others) / np.count_nonzero(rim))
+
+
 def filled_area_px(mask: np.ndarray) -> int:
     """Pixels of a binary mask with its holes (background not 8-connected to the outside) filled."""
     outside = np.pad(~mask.astype(bool), 1, constant_values=True).astype(np.uint8)
@@ -134,6 +184,8 @@ TRAIT_COLUMNS = [
     "circularity",
     "hole_fraction",
     "touches_edge",
+    "touches_leaf",
+    "mirror_symmetry",
     "pale_fraction",
     "centroid_x_px",
     "centroid_y_px",
@@ -273,6 +325,7 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
     estimate; solidity = area / convex area; circularity = 4 pi area / perimeter²;
     aspect_ratio = length / width; hole_fraction = enclosed holes / filled area;
     touches_edge = 1.0 when the leaf reaches the image border (it may be cut off);
+    touches_leaf follows shared_outline_fraction, mirror_symmetry follows mirror_symmetry;
     pale_fraction (NaN without the RGB `image`) follows pale_fraction. Length is the
     blade's; petiole_length follows petiole.petiole_lengths, with the `image` and a
     px_per_mm (NaN without either, or where no petiole is found).
@@ -308,6 +361,10 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
                 "circularity": 4 * np.pi * region.area / perimeter**2 if perimeter else np.nan,
                 "hole_fraction": 1.0 - region.area / filled_area_px(region.image),
                 "touches_edge": float(y0 == 0 or x0 == 0 or y1 == height or x1 == width),
+                "touches_leaf": shared_outline_fraction(
+                    labels[max(y0 - 1, 0) : y1 + 1, max(x0 - 1, 0) : x1 + 1], region.label
+                ),
+                "mirror_symmetry": mirror_symmetry(region.image),
                 "pale_fraction": np.nan
                 if image is None
                 else pale_fraction(region.image, image[y0:y1, x0:x1].mean(axis=2, dtype=np.float32)),

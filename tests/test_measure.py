@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.ndimage
 import skimage.draw
 import skimage.measure
 
@@ -10,7 +11,9 @@ from herbarium_leaves.measure import (
     filled_area_px,
     label_leaves,
     measure_leaves,
+    mirror_symmetry,
     shape_moments,
+    shared_outline_fraction,
 )
 
 
@@ -118,6 +121,33 @@ def test_damage_cues_holes_border_and_a_pale_fold():
     assert traits.loc[1, "pale_fraction"] == pytest.approx(share, abs=0.03)
     assert traits.loc[2, "pale_fraction"] == 0.0  # one colour: nothing paler than its median
     assert measure_leaves(labels, px_per_mm=2.0)["pale_fraction"].isna().all()  # no image, no colour cue
+
+
+@pytest.mark.parametrize("angle", [0, 30, 70])
+def test_mirror_symmetry_is_high_for_a_whole_blade_and_drops_with_a_missing_piece(angle):
+    blade = np.zeros((700, 700), bool)
+    rows, cols = skimage.draw.ellipse(350, 350, 300, 110, blade.shape)  # midrib along the rows
+    blade[rows, cols] = True
+    # A bite out of one margin, a third of the way along (one at mid-length is symmetric across the short axis).
+    bitten = blade.copy()
+    rows, cols = skimage.draw.disk((250, 460), 80, shape=blade.shape)
+    bitten[rows, cols] = False
+    blade, bitten = (scipy.ndimage.rotate(mask, angle, order=0, reshape=False) for mask in (blade, bitten))
+    assert mirror_symmetry(blade) > 0.97  # reduced to 256 px across first: a rim of a px or two differs
+    assert mirror_symmetry(bitten) < 0.85
+    assert np.isnan(mirror_symmetry(np.zeros((5, 5), bool)))
+
+
+def test_touches_leaf_is_the_share_of_the_outline_on_another_leaf():
+    labels = np.zeros((60, 80), np.int32)
+    labels[10:30, 10:30] = 1
+    labels[10:30, 30:50] = 2  # shares leaf 1's right side
+    labels[40:50, 60:70] = 3  # alone
+    rim = 4 * 20 - 4
+    assert shared_outline_fraction(labels, 1) == pytest.approx(20 / rim)
+    assert shared_outline_fraction(labels, 3) == 0.0
+    traits = measure_leaves(labels, px_per_mm=None).set_index("leaf_id")
+    assert traits.loc[2, "touches_leaf"] == pytest.approx(20 / rim) and traits.loc[3, "touches_leaf"] == 0.0
 
 
 def test_convex_area_filled_area_centroid_and_eccentricity_are_scikit_images():
