@@ -49,7 +49,7 @@ class SvmSpec:
     """Features, grid of C and gamma, and the number of seeded stratified folds.
 
     The features default to the study's length and width; the workflow's default
-    (the schema's svm.features) is the unitless form traits and damage cues.
+    (the schema's svm.features) is the damage cues alone.
     """
 
     features: tuple[str, ...] = ("length", "width")
