@@ -1,9 +1,11 @@
 """The demo end to end: its headline figures and how long it took, as a benchmark record.
 
-Run: .venv/bin/python benchmarks/bench_demo.py [--run DIR] [--overlay PNG]
+Run: .venv/bin/python benchmarks/bench_demo.py [--run DIR | --keep DIR] [--overlay PNG]
 
-Without --run, `snakemake --cores all` runs the demo in a fresh temporary folder and is
-timed; with --run, the figures of a finished run in DIR are recorded instead (no time).
+Without --run, `snakemake --cores all` runs the demo in a fresh folder and is timed: a
+temporary one, or DIR with --keep (new or empty; kept, so other benchmarks can score its
+models with --run DIR); with --run, the figures of a finished run in DIR are recorded
+instead (no time).
 Prints the ensemble's and the seeds' headline metrics from results/metrics/summary.csv,
 training seconds per seed and the models' weights sha256. With --overlay, the test sheet of
 median IoU as the report's gallery draws it (the ensemble's leaves, true leaves outlined green,
@@ -70,15 +72,21 @@ def draw_median_sheet(results: Path, path: Path) -> None:
 def main(tables: dict) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run", type=Path, help="working directory of a finished demo run")
+    parser.add_argument("--keep", type=Path, help="run the fresh demo in this new or empty folder and keep it")
     parser.add_argument("--overlay", type=Path, help="PNG of the test sheet of median IoU")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench_demo_") as workdir:
+    if args.run and args.keep:
+        parser.error("--run scores a finished run, --keep makes one: give one of them")
+    if args.keep and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep {args.keep}: not empty; a fresh demo needs a new or empty folder")
+    with tempfile.TemporaryDirectory(prefix="bench_demo_") as scratch:
         if args.run:
             results = args.run / "results"
         else:
-            seconds = run_demo(Path(workdir))
+            workdir = args.keep or Path(scratch)
+            seconds = run_demo(workdir)
             print(f"fresh demo: {seconds // 60:.0f} min {seconds % 60:.0f} s")
-            results = Path(workdir) / "results"
+            results = workdir / "results"
         tables["summary"] = report(results)
         if args.overlay:
             draw_median_sheet(results, args.overlay)
