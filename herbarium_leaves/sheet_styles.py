@@ -71,7 +71,6 @@ class SheetStyle:
     charts: tuple[str, ...]  # CHART_LAYOUTS a sheet's colour chart is drawn in
     plants: dict[str, float]  # PLANT_TYPES and their weights
     coloured_labels: float = 0.0  # chance of a coloured type label and of a coloured determination slip
-    aged_slips: float = 0.0  # chance that a slip is old paper gone tan
     slip_papers: tuple[tuple[int, int, int], ...] = ()
     green_stamps: bool = False  # stamps in green ink as well as blue, red and purple
     packet: float = 0.0  # chance of a fragment packet or envelope (white or kraft)
@@ -91,7 +90,6 @@ CLASSIC = SheetStyle(
     papers=((236, 228, 208),),
     charts=("strip",),
     plants={"broadleaf": 0.7, "pressed": 0.3},
-    aged_slips=0.35,
 )
 VARIED = SheetStyle(
     name="varied",
@@ -99,7 +97,6 @@ VARIED = SheetStyle(
     charts=("strip", "control"),
     plants={"broadleaf": 0.3, "compound": 0.2, "dense": 0.15, "grass": 0.15, "pressed": 0.2},
     coloured_labels=0.35,
-    aged_slips=0.3,
     slip_papers=((250, 205, 205), (205, 235, 205), (205, 220, 245), (250, 240, 180)),
     green_stamps=True,
     packet=0.35,
@@ -119,7 +116,6 @@ SHIFTED = SheetStyle(
     charts=("checker",),
     plants={"broadleaf": 0.2, "compound": 0.3, "dense": 0.3, "needles": 0.2},
     coloured_labels=0.6,
-    aged_slips=0.3,
     slip_papers=((255, 190, 150), (190, 240, 240), (230, 200, 240)),
     green_stamps=True,
     packet=0.5,

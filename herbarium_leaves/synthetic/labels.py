@@ -43,8 +43,6 @@ def _place_items(
         slip_w, slip_h = rng.uniform(60, 90), rng.uniform(20, 32)
         coloured = style.coloured_labels > 0 and rng.random() < style.coloured_labels
         kind = f"slip:{int(rng.integers(len(style.slip_papers)))}" if coloured else "slip"
-        if not coloured and style.aged_slips > 0 and rng.random() < style.aged_slips:
-            kind = "slip:aged"
         wanted.append((kind, slip_w, slip_h, "any"))
     if rng.random() < 0.85:
         vertical = rng.random() < 0.35
@@ -113,7 +111,6 @@ _TYPE_LABEL_PAPERS = np.array([[205, 55, 50], [236, 150, 160], [238, 128, 64]], 
 _TYPE_WORDS = ("TYPE", "HOLOTYPE", "ISOTYPE", "PARATYPE", "LECTOTYPE")
 
 
-_AGED_SLIP = np.array([214, 192, 150], np.float32)
 _PACKET_TONES = {"kraft": np.array([186, 154, 108], np.float32), "white": np.array([248, 247, 242], np.float32)}
 
 
@@ -124,9 +121,7 @@ def _draw_item(
     x, y = rect[0]
     w, h = rect[2] - rect[0]
     if kind in ("label", "slip", "capsule") or kind.startswith("slip:"):
-        if kind == "slip:aged":  # an old collector's slip gone tan, as brown as some pressed leaves
-            tone = _AGED_SLIP * rng.uniform(0.82, 1.02) + rng.normal(0, 4, 3)
-        elif kind.startswith("slip:"):
+        if kind.startswith("slip:"):
             tone = np.array(style.slip_papers[int(kind.split(":")[1])], np.float32) + rng.normal(0, 4, 3)
         else:
             tone = np.clip(paper_tone + rng.normal(8, 6, 3), 0, 255) if kind != "capsule" else paper_tone * 0.97
