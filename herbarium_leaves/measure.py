@@ -19,7 +19,7 @@ from herbarium_leaves.instances import (
     split_leaves,
 )
 from herbarium_leaves.metrics import component_truth
-from herbarium_leaves.outlines import DEFAULT_TIP_REACH, refine_outlines, refine_radius_px
+from herbarium_leaves.outlines import DEFAULT_TIP_REACH, reduced, refine_outlines, refine_radius_px
 from herbarium_leaves.petiole import petiole_lengths
 
 
@@ -107,13 +107,8 @@ def mirror_symmetry(mask: np.ndarray) -> float:
     scores near 1; a torn margin or a missing piece lowers it, whatever the species (but
     not a bite at mid-length of a blade as symmetric across its short axis).
     """
-    blade = mask.astype(np.uint8)
-    step = max(1, int(np.ceil(max(blade.shape) / SYMMETRY_SIDE_PX)))
-    if step > 1:
-        blade = (
-            cv2.resize(blade, (blade.shape[1] // step or 1, blade.shape[0] // step or 1), interpolation=cv2.INTER_AREA)
-            > 0
-        ).astype(np.uint8)
+    step = max(1, int(np.ceil(max(mask.shape) / SYMMETRY_SIDE_PX)))
+    blade = (reduced(mask.astype(np.uint8), step) > 0).astype(np.uint8)
     moments = cv2.moments(blade, binaryImage=True)
     if not moments["m00"]:
         return np.nan

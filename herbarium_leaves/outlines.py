@@ -31,6 +31,14 @@ def lab_colours(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
 
 
+def reduced(array: np.ndarray, factor: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
+    """`array` (labels, nearest, or an image or mask, averaged) `factor` times smaller."""
+    if factor == 1:
+        return array
+    size = (max(array.shape[1] // factor, 1), max(array.shape[0] // factor, 1))
+    return cv2.resize(np.ascontiguousarray(array), size, interpolation=interpolation)
+
+
 def distance_outside(mask: np.ndarray) -> np.ndarray:
     """Euclidean distance (px) of every pixel to the nearest pixel of `mask` (0 on it; huge where it has none).
 

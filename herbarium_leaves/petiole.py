@@ -16,7 +16,7 @@ import skimage.graph
 import skimage.measure
 import skimage.morphology
 
-from herbarium_leaves.outlines import distance_outside, lab_colours, nearer_first, opened
+from herbarium_leaves.outlines import distance_outside, lab_colours, nearer_first, opened, reduced
 
 # A stalk narrower than this is a petiole, as botanists separate blade from petiole (and lm2-dev's truth does).
 PETIOLE_MAX_WIDTH_MM = 3.0
@@ -83,16 +83,8 @@ def petiole_lengths(
         pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6 * factor
         y0, x0, y1, x1 = region.bbox
         y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
-        crop, rgb = _reduced(labels[y0:y1, x0:x1], factor, cv2.INTER_NEAREST), _reduced(image[y0:y1, x0:x1], factor)
+        crop, rgb = reduced(labels[y0:y1, x0:x1], factor, cv2.INTER_NEAREST), reduced(image[y0:y1, x0:x1], factor)
         blade = crop == region.label
         max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
         lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, lab_colours(rgb), max_width_px)
     return lengths
-
-
-def _reduced(array: np.ndarray, factor: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
-    """`array` (labels, nearest, or an RGB image, averaged) `factor` times smaller."""
-    if factor == 1:
-        return array
-    size = (max(array.shape[1] // factor, 1), max(array.shape[0] // factor, 1))
-    return cv2.resize(np.ascontiguousarray(array), size, interpolation=interpolation)

@@ -212,10 +212,10 @@ def _layout_pressed(rng: np.random.Generator, paper, mm: float, damage_rate: flo
     on a crowded sheet some overlap or run off the edge."""
     y0, y1, x0, x1 = paper
     occupied, leaves, kind = _occupancy(paper), [], _LEAF_KINDS["tree"]
-    near = np.zeros_like(occupied)
     for _ in range(int(rng.integers(2, 10))):
         if occupied.mean() > 0.45:
             break
+        near = _near(occupied)
         origin = np.zeros(2)
         leaf = _make_leaf(rng, origin, 0.0, mm, damage_rate, kind)
         stalk = rng.uniform(5, 40) * mm
@@ -227,16 +227,14 @@ def _layout_pressed(rng: np.random.Generator, paper, mm: float, damage_rate: flo
             target = np.array([rng.uniform(x0, x1), rng.uniform(y0, y1)])
             shift = target - _rotated_points(centre[None], origin, delta)[0]
             outline = _rotated_points(leaf.outline, origin, delta) + shift
-            cells = np.zeros(occupied.shape, np.uint8)
-            cv2.fillPoly(cells, [np.round(outline / _GRID).astype(np.int32)], 1)
+            cells = _coarse_cells(outline, occupied.shape)
             off_paper = np.count_nonzero(
                 (outline[:, 0] < x0) | (outline[:, 0] >= x1) | (outline[:, 1] < y0) | (outline[:, 1] >= y1)
             )
-            cost = np.count_nonzero(cells.astype(bool) & near) + off_paper
+            cost = np.count_nonzero(cells & near) + off_paper
             if cost < best_cost:
-                best, best_cost, best_cells = (delta, shift), cost, cells.astype(bool)
+                best, best_cost, best_cells = (delta, shift), cost, cells
         occupied |= best_cells
-        near = cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         leaves.append(_rotated(leaf, origin, *best))
     return [], [], leaves
 
@@ -284,6 +282,18 @@ def _layout_broadleaf(rng: np.random.Generator, paper, mm: float, damage_rate: f
 _GRID = 4  # px per cell of the coarse map of where leaves already lie
 
 
+def _coarse_cells(outline: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The cells of the coarse map an outline (sheet px) covers, by OpenCV's polygon fill."""
+    cells = np.zeros(shape, np.uint8)
+    cv2.fillPoly(cells, [np.round(outline / _GRID).astype(np.int32)], 1)
+    return cells.astype(bool)
+
+
+def _near(occupied: np.ndarray) -> np.ndarray:
+    """The placed leaves' cells and their neighbours: where a new leaf would leave no gap."""
+    return cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
 def _spread(
     leaf: _Leaf,
     pivot: np.ndarray,
@@ -301,16 +311,14 @@ def _spread(
     deltas = [None]  # the leaf as it grew
     if rng.random() < 0.9:
         deltas += list(rng.uniform(-swing, swing, 16))
-    near = cv2.dilate(occupied.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # keep a small gap
+    near = _near(occupied)
     best, best_overlap, best_cells = None, np.inf, None
     for delta in deltas:
         outline = leaf.outline if delta is None else _rotated_points(leaf.outline, pivot, delta)
         if coarse_fill:
-            cells = np.zeros(occupied.shape, np.uint8)
-            cv2.fillPoly(cells, [np.round(outline / _GRID).astype(np.int32)], 1)
+            cells = _coarse_cells(outline, occupied.shape)
         else:
-            cells = rasterize_polygon(outline / _GRID, occupied.shape)
-        cells = cells.astype(bool)
+            cells = rasterize_polygon(outline / _GRID, occupied.shape).astype(bool)
         overlap = np.count_nonzero(cells & near)
         if overlap < best_overlap:
             best, best_overlap, best_cells = delta, overlap, cells
