@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from herbarium_leaves.model import normalize
+from herbarium_leaves.probability import conditional_interior
 from herbarium_leaves.resize import ResizeSpec, resize_image
 from herbarium_leaves.windows import pad_to_window, sheet_windows
 
@@ -98,9 +99,13 @@ def sliding_window_probability(
 def working_probability(
     model: torch.nn.Module, sheet: np.ndarray, resize: ResizeSpec, spec: InferenceSpec, device: torch.device
 ) -> np.ndarray:
-    """Leaf probability (h, w) float32 of a sheet brought to the working resolution exactly as for training."""
+    """Leaf probability (h, w) float32 of a sheet brought to the working resolution exactly as for training; with
+    leaf interiors (h, w, 2), the second the interior given leaf (probability.conditional_interior)."""
     working = resize_image(sheet, resize.target_shape(*sheet.shape[:2]))
-    return sliding_window_probability(model, working, spec, device)
+    probability = sliding_window_probability(model, working, spec, device)
+    if probability.ndim == 3:
+        probability[..., 1] = conditional_interior(probability[..., 0], probability[..., 1])
+    return probability
 
 
 def to_original(probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

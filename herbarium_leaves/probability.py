@@ -27,3 +27,16 @@ def leaf_and_interior(probability: np.ndarray) -> tuple[np.ndarray, np.ndarray |
     if probability.ndim == 2:
         return probability, None
     return probability[..., 0], probability[..., 1]
+
+
+def conditional_interior(leaf: np.ndarray, interior: np.ndarray) -> np.ndarray:
+    """The interior probability given leaf (interior / leaf, 0..1; 0 where leaf is 0), float32.
+
+    The network's interior output is the probability of leaf and interior together: on a
+    leaf it is less sure of (a real leaf unlike those it learned from) both are low, and
+    the interior alone reads as an edge everywhere. Given leaf, it is low only where the
+    network saw an edge.
+    """
+    leaf, interior = leaf.astype(np.float32), interior.astype(np.float32)
+    ratio = np.divide(interior, leaf, out=np.zeros_like(leaf), where=leaf > 0)
+    return np.clip(ratio, 0.0, 1.0)

@@ -12,7 +12,7 @@ from herbarium_leaves.inference import (
     to_original,
 )
 from herbarium_leaves.model import ModelSpec, build_model, normalize
-from herbarium_leaves.probability import mask_from_probability, mean_probability
+from herbarium_leaves.probability import conditional_interior, mask_from_probability, mean_probability
 from herbarium_leaves.resize import ResizeSpec
 
 CPU = torch.device("cpu")
@@ -107,6 +107,14 @@ def test_mask_threshold():
     assert mask_from_probability(probability, 0.5).tolist() == [[0, 0, 255, 255]]
 
 
+def test_interior_given_leaf_is_the_share_of_the_leaf_probability_and_zero_off_any_leaf():
+    leaf = np.array([0.0, 0.2, 0.5, 0.9], np.float32)
+    interior = np.array([0.0, 0.1, 0.5, 0.3], np.float32)
+    np.testing.assert_allclose(conditional_interior(leaf, interior), [0.0, 0.5, 1.0, 1 / 3], rtol=1e-6)
+    # An interior a little above its leaf (two sigmoids, not one) is still at most certain.
+    assert conditional_interior(np.float32([0.4]), np.float32([0.41])).tolist() == [1.0]
+
+
 class LeafAndInterior(torch.nn.Module):
     """A two-output model (instances: learned): logit 0.7 for leaf, -1.2 for interior, everywhere."""
 
@@ -115,7 +123,7 @@ class LeafAndInterior(torch.nn.Module):
         return torch.cat([leaf, torch.full_like(leaf, -1.2)], dim=1)
 
 
-def test_a_model_with_leaf_and_interior_outputs_gives_both_maps_at_the_sheets_size():
+def test_a_model_with_leaf_and_interior_outputs_gives_leaf_and_interior_given_leaf_at_the_sheets_size():
     image = _image(90, 70)
     spec = InferenceSpec(window=32, overlap=0.5, batch_size=5)
     working = sliding_window_probability(LeafAndInterior(), image, spec, CPU)
@@ -123,8 +131,7 @@ def test_a_model_with_leaf_and_interior_outputs_gives_both_maps_at_the_sheets_si
     np.testing.assert_allclose(working[0, 0], 1 / (1 + np.exp([-0.7, 1.2])), rtol=1e-6)
     full = predict_sheet(LeafAndInterior(), image, ResizeSpec("scale", scale=0.5), spec, CPU)
     assert full.shape == (90, 70, 2) and full.dtype == np.uint8
-    assert (full[..., 0] == round(255 / (1 + np.exp(-0.7)))).all() and (
-        full[..., 1] == round(255 / (1 + np.exp(1.2)))
-    ).all()
+    leaf, interior = 1 / (1 + np.exp(-0.7)), 1 / (1 + np.exp(1.2))
+    assert (full[..., 0] == round(255 * leaf)).all() and (full[..., 1] == round(255 * interior / leaf)).all()
     together = ensemble_probability([LeafAndInterior()] * 2, image, ResizeSpec("scale", scale=0.5), spec, CPU)
     assert np.array_equal(together, full)
