@@ -37,14 +37,10 @@ def generate_sheet(
     paper_tone = painter.paper(paper, look.papers)
     items = _place_items(rng, paper, mm, look)
     plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look, [rect for _, rect in items])
-    # Leaves of a plant that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
-    # Loose leaves were laid around the furniture already: those that still meet it had no room elsewhere.
-    if plant != "pressed":
-        leaves = [
-            leaf
-            for leaf in leaves
-            if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
-        ]
+    # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
+    leaves = [
+        leaf for leaf in leaves if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
+    ]
     leaves = [leaf for leaf in leaves if _on_image(leaf.outline, height_px, width_px)]
 
     woody = rng.random() < 0.6
