@@ -36,7 +36,7 @@ def generate_sheet(
     mm = (paper[1] - paper[0]) / PAPER_HEIGHT_MM
     paper_tone = painter.paper(paper, look.papers)
     items = _place_items(rng, paper, mm, look)
-    plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look, [rect for _, rect in items])
+    plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look)
     # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
     leaves = [
         leaf for leaf in leaves if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
