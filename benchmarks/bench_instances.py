@@ -4,7 +4,7 @@ Needs a finished demo run (its models under results/models/seed*/, instances
 learned). The seed ensemble predicts held-out generated sheets (generator indices
 from 2,000,000: neither the demo's training nor its test sheets) exactly as
 predict_sheet does; each sheet's leaf mask is then split at several thresholds of
-the interior probability (instances.seed_threshold) alone, at the configured seed
+the interior probability given leaf (instances.seed_threshold) alone, at the configured seed
 threshold with weak seeds at several lower thresholds (instances.weak_seed_threshold),
 with neighbours joined across the interior at several thresholds (instances.merge_threshold;
 1 joins none), and by connected components for comparison. Printed: true leaves and true

@@ -126,7 +126,7 @@ def to_original(probability: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def predict_sheet(
     model: torch.nn.Module, sheet: np.ndarray, resize: ResizeSpec, spec: InferenceSpec, device: torch.device
 ) -> np.ndarray:
-    """Probability (H, W), or (H, W, 2) with leaf interiors, as uint8 0..255 at the sheet's original resolution.
+    """Probability (H, W), or (H, W, 2) with the leaf interior given leaf, as uint8 0..255 at the sheet's size.
 
     The sheet goes to the working resolution exactly as for training, is covered by
     windows, and the probability is brought back with bilinear interpolation.

@@ -3,9 +3,10 @@
 The network learns two outputs: leaf, and leaf interior (each leaf less a margin
 along its whole outline). Touching leaves share a leaf region but their interiors
 are apart, so each interior seeds one leaf, and a watershed over the interior
-probability gives every leaf pixel to one seed. Neighbouring parts whose shared
-boundary the network saw as interior are one leaf cut by the seeds (a leaf larger or
-of another shape than those it learned from), and are joined again.
+probability given leaf (probability.conditional_interior) gives every leaf pixel to one
+seed. Neighbouring parts whose shared boundary the network saw as interior are one leaf
+cut by the seeds (a leaf larger or of another shape than those it learned from), and are
+joined again.
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def split_leaves(
 ) -> np.ndarray:
     """int32 leaf labels: a seeded watershed of the leaf mask over the learned interior probability.
 
-    `leaf` is a sheet's boolean leaf mask, `interior` its uint8 interior probability
+    `leaf` is a sheet's boolean leaf mask, `interior` its uint8 interior probability given leaf
     (0..255). Seeds are the 4-connected parts where the interior reaches
     `seed_threshold` (0..1), and the parts where it reaches the lower
     `weak_seed_threshold` that hold no such seed (a leaf the network saw less surely,

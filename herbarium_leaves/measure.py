@@ -209,7 +209,7 @@ def label_leaves(
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
-    With a uint8 leaf-interior probability (a network's second output) leaves are split
+    With a uint8 leaf-interior probability given leaf (from a network's second output) leaves are split
     by instances.split_leaves at `seed_threshold`, `weak_seed_threshold` and `merge_threshold`, seeds under
     a quarter of the minimum size dropped;
     without, they are 8-connected components, optionally with touching leaves split

@@ -402,7 +402,7 @@ def get_segmentation_method():
     instances, measure = get_instances(), config["measure"]
     if instances["method"] == "learned":
         leaves = (
-            "leaves split at the network's leaf interiors (seeds at probability "
+            "leaves split at the network's leaf interiors (seeds at interior probability given leaf "
             f">= {instances['seed_threshold']}, weak seeds >= {instances['weak_seed_threshold']})"
         )
     elif measure["split_touching"]:
