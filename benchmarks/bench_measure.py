@@ -2,9 +2,10 @@
 
 Target (issue 31): at 26 MP, measuring a sheet costs at most what predicting it costs, both on 2 cores.
 Predicting is the seed ensemble's probability at the sheet's resolution, as predict_sheet and ensemble
-make it; measuring is what measure does with it: leaves split and outlines refined at the sheet's
-resolution (measure.predicted_leaves), then every trait with petioles and damage cues
-(measure.measure_leaves). Needs a finished demo run (its models).
+make it; measuring is what measure does with it (measure.measured_leaves): leaves split, outlines
+refined and every trait with petioles and damage cues, at the config's analysis size
+(measure.max_megapixels), and again at the sheet's own size for comparison, with how far the two
+lengths of each leaf lie apart. Needs a finished demo run (its models).
 
 Run: .venv/bin/python benchmarks/bench_measure.py [run_dir] [height_px width_px]
 (defaults: this repository; 6240 x 4160 px, 26 MP, a generated sheet at about 14.9 px/mm)
@@ -14,14 +15,17 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import scipy.spatial
 import torch
 
 from herbarium_leaves.inference import ensemble_probability
 from herbarium_leaves.instances import seed_thresholds
-from herbarium_leaves.measure import MeasureSpec, measure_leaves, predicted_leaves
+from herbarium_leaves.measure import MeasureSpec, measured_leaves
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.synthetic import TEST_INDEX_OFFSET, generate_sheet
 
@@ -47,21 +51,38 @@ def main() -> None:
     predicting = time.perf_counter() - began
     leaf, interior = probability[..., 0] >= 255 * spec.threshold, probability[..., 1]
 
-    began = time.perf_counter()
-    working = resize.target_shape(height, width)
-    labels = predicted_leaves(
-        leaf, sheet.image, working, measure, sheet.px_per_mm, interior, *seed_thresholds(config["instances"])
-    )
-    splitting = time.perf_counter() - began
-    began = time.perf_counter()
-    traits = measure_leaves(labels, sheet.px_per_mm, sheet.image)
-    tracing = time.perf_counter() - began
-    measuring = splitting + tracing
+    working, seeds = resize.target_shape(height, width), seed_thresholds(config["instances"])
+    runs = {}
+    for name, limit in (("analysed", measure.max_megapixels), ("own size", None)):
+        began = time.perf_counter()
+        found = measured_leaves(
+            leaf, sheet.image, working, replace(measure, max_megapixels=limit), sheet.px_per_mm, interior, seeds
+        )
+        runs[name] = (time.perf_counter() - began, found)
+    (measuring, found), (at_own_size, own) = runs["analysed"], runs["own size"]
+    traits = found.traits
     print(f"predicting ({len(models)} seeds' ensemble): {predicting:.1f} s")
-    print(f"measuring: {measuring:.1f} s ({splitting:.1f} s leaves and outlines, {tracing:.1f} s traits)")
-    print(f"{len(traits)} leaves, {int(np.isfinite(traits['petiole_length_px']).sum())} with a petiole")
+    print(
+        f"measuring: {measuring:.1f} s at {found.labels.shape[0]} x {found.labels.shape[1]} px "
+        f"(measure.max_megapixels {measure.max_megapixels}); {at_own_size:.1f} s at the sheet's own size"
+    )
+    petioles = int(np.isfinite(traits["petiole_length_px"]).sum())
+    print(f"{len(traits)} leaves ({len(own.traits)} at its own size), {petioles} with a petiole")
+    print(f"length, analysed against own size, median abs difference: {length_difference(traits, own.traits):.2f} %")
     verdict = "met" if measuring <= predicting else "NOT met"
     print(f"measuring / predicting: {measuring / predicting:.2f} (target <= 1: {verdict})")
+    print(f"measuring at the sheet's own size / predicting: {at_own_size / predicting:.2f}")
+
+
+def length_difference(traits: pd.DataFrame, reference: pd.DataFrame) -> float:
+    """Median abs % difference of the lengths of leaves whose centroids lie within 10 px of one another."""
+    if traits.empty or reference.empty:
+        return float("nan")
+    columns = ["centroid_x_px", "centroid_y_px"]
+    distance, nearest = scipy.spatial.cKDTree(reference[columns]).query(traits[columns])
+    close = distance <= 10
+    ours, theirs = traits["length_px"].to_numpy()[close], reference["length_px"].to_numpy()[nearest[close]]
+    return float(np.median(np.abs(ours / theirs - 1)) * 100)
 
 
 if __name__ == "__main__":

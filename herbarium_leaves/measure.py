@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -21,6 +21,7 @@ from herbarium_leaves.instances import (
 from herbarium_leaves.metrics import component_truth
 from herbarium_leaves.outlines import DEFAULT_TIP_REACH, reduced, refine_outlines, refine_radius_px
 from herbarium_leaves.petiole import petiole_lengths
+from herbarium_leaves.resize import resize_image, resize_labels
 
 
 def feret_length_width(mask: np.ndarray) -> tuple[float, float]:
@@ -153,7 +154,8 @@ def filled_area_px(mask: np.ndarray) -> int:
 class MeasureSpec:
     """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves, and
     outlines refined at the sheet's resolution (a radius in px; None: twice the working-to-sheet factor), tips
-    followed up to refine_tip_reach radii."""
+    followed up to refine_tip_reach radii; a sheet over max_megapixels is analysed reduced to that size (None:
+    always at its own size)."""
 
     min_area_mm2: float = 20.0
     min_area_px: int = 30
@@ -163,6 +165,7 @@ class MeasureSpec:
     refine_outlines: bool = True
     refine_px: int | None = None
     refine_tip_reach: int = DEFAULT_TIP_REACH
+    max_megapixels: float | None = 3.0
 
 
 TRAIT_COLUMNS = [
@@ -253,6 +256,84 @@ def predicted_leaves(
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
     return drop_small(refine_outlines(labels, image, radius, spec.refine_tip_reach), minimum_area(spec, px_per_mm))
+
+
+def analysis_shape(
+    sheet_shape: tuple[int, int], working_shape: tuple[int, int], max_megapixels: float | None
+) -> tuple[int, int]:
+    """(height, width) at which a sheet's leaves are labelled and measured: the sheet's own, or reduced to
+    `max_megapixels` when it is larger, never below the network's `working_shape` (which holds all it saw)."""
+    height, width = sheet_shape
+    if max_megapixels is None or height * width <= max_megapixels * 1e6:
+        return sheet_shape
+    factor = max(np.sqrt(max_megapixels * 1e6 / (height * width)), max(working_shape) / max(sheet_shape))
+    return (height, width) if factor >= 1 else (max(1, round(height * factor)), max(1, round(width * factor)))
+
+
+def in_sheet_px(traits: pd.DataFrame, factor_yx: tuple[float, float], px_per_mm: float | None) -> pd.DataFrame:
+    """Traits measured on a sheet reduced `factor_yx` (sheet px per analysed px, rows and columns) in the sheet's
+    own px, and in mm at its `px_per_mm`."""
+    factor_y, factor_x = factor_yx
+    linear, result = float(np.sqrt(factor_y * factor_x)), traits.copy()
+    for column in ("length_px", "width_px", "petiole_length_px", "perimeter_px"):
+        result[column] = traits[column] * linear
+    for column in ("area_px", "convex_area_px"):
+        result[column] = (traits[column] * factor_y * factor_x).round().astype(traits[column].dtype)
+    for axis, factor in (("x", factor_x), ("y", factor_y)):
+        result[f"centroid_{axis}_px"] = (traits[f"centroid_{axis}_px"] + 0.5) * factor - 0.5
+        for end in (0, 1):
+            column = f"bbox_{axis}{end}_px"
+            result[column] = (traits[column] * factor).round().astype(traits[column].dtype)
+    return with_mm(result, px_per_mm)
+
+
+@dataclass(frozen=True)
+class SheetLeaves:
+    """A sheet's leaves as measured: uint16 labels and the RGB image at the size they were analysed at
+    (analysis_shape), their traits in the sheet's own px (and mm), and the sheet's (height, width)."""
+
+    labels: np.ndarray
+    image: np.ndarray
+    traits: pd.DataFrame
+    sheet_shape: tuple[int, int]
+
+    def sheet_labels(self) -> np.ndarray:
+        """The labels at the sheet's own size (nearest neighbour)."""
+        return self.labels if self.labels.shape == self.sheet_shape else resize_labels(self.labels, self.sheet_shape)
+
+
+def measured_leaves(
+    mask: np.ndarray,
+    image: np.ndarray,
+    working_shape: tuple[int, int],
+    spec: MeasureSpec,
+    px_per_mm: float | None,
+    interior: np.ndarray | None = None,
+    seeds: tuple[float, float, float] = (DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, DEFAULT_MERGE_THRESHOLD),
+) -> SheetLeaves:
+    """The leaves of a predicted full-size mask (predicted_leaves, with the sure seed, weak seed and merge
+    thresholds `seeds`) and their traits (measure_leaves).
+
+    A sheet over spec.max_megapixels is labelled and measured at analysis_shape (mask,
+    image and interior reduced by area; refine_px and the px minimum in the reduced
+    px), its traits given in the sheet's px (in_sheet_px): the cost of a sheet is then
+    bounded, whatever its size. `image` is the sheet's, at its size or already reduced,
+    but never below analysis_shape (read_sheet_image's `at_least`).
+    """
+    shape = analysis_shape(mask.shape, working_shape, spec.max_megapixels)
+    if shape == mask.shape:
+        labels = predicted_leaves(mask, image, working_shape, spec, px_per_mm, interior, *seeds)
+        return SheetLeaves(labels, image, measure_leaves(labels, px_per_mm, image), mask.shape)
+    factor_yx = (mask.shape[0] / shape[0], mask.shape[1] / shape[1])
+    scale = px_per_mm / float(np.sqrt(factor_yx[0] * factor_yx[1])) if px_per_mm else px_per_mm
+    if spec.refine_px is not None:
+        spec = replace(spec, refine_px=max(1, round(spec.refine_px / max(factor_yx))))
+    small_mask = resize_image(mask.astype(np.uint8) * 255, shape) >= 128
+    small_image = resize_image(image, shape)
+    small_interior = None if interior is None else resize_image(interior, shape)
+    labels = predicted_leaves(small_mask, small_image, working_shape, spec, scale, small_interior, *seeds)
+    traits = in_sheet_px(measure_leaves(labels, scale, small_image), factor_yx, px_per_mm)
+    return SheetLeaves(labels, small_image, traits, mask.shape)
 
 
 def measure_true_leaves(
@@ -371,14 +452,18 @@ def measure_leaves(labels: np.ndarray, px_per_mm: float | None, image: np.ndarra
                 "bbox_y1_px": y1,
             }
         )
-    table = pd.DataFrame(rows, columns=TRAIT_COLUMNS[: TRAIT_COLUMNS.index("px_per_mm")])
+    return with_mm(pd.DataFrame(rows, columns=TRAIT_COLUMNS[: TRAIT_COLUMNS.index("px_per_mm")]), px_per_mm)
+
+
+def with_mm(traits: pd.DataFrame, px_per_mm: float | None) -> pd.DataFrame:
+    """`traits` (px columns) with px_per_mm and the mm and mm² columns at that scale (NaN when unknown)."""
+    table = traits.copy()
+    scale = float(px_per_mm) if px_per_mm and np.isfinite(px_per_mm) else np.nan
     table["px_per_mm"] = scale
-    table["length_mm"] = table["length_px"] / scale
-    table["width_mm"] = table["width_px"] / scale
-    table["petiole_length_mm"] = table["petiole_length_px"] / scale
-    table["area_mm2"] = table["area_px"] / scale**2
-    table["perimeter_mm"] = table["perimeter_px"] / scale
-    table["convex_area_mm2"] = table["convex_area_px"] / scale**2
+    for column in ("length", "width", "petiole_length", "perimeter"):
+        table[f"{column}_mm"] = table[f"{column}_px"] / scale
+    for column in ("area", "convex_area"):
+        table[f"{column}_mm2"] = table[f"{column}_px"] / scale**2
     return table[TRAIT_COLUMNS]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import scipy.ndimage
-import skimage.graph
 import skimage.measure
 
 # A tip narrows away from the blade: its last third at most this share of its first third's width.
@@ -29,6 +28,24 @@ CROSS = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
 def lab_colours(rgb: np.ndarray) -> np.ndarray:
     """CIELAB colours (float32, OpenCV's 8-bit scaling) of an RGB image or crop."""
     return cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2LAB).astype(np.float32)
+
+
+def median_colour(colours: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per-channel median, as np.median gives it, of integer-valued `colours` (lab_colours) under a non-empty
+    `mask`, from 256-bin histograms (no copy of the pixels, no sort)."""
+    count, weights = np.count_nonzero(mask), mask.astype(np.uint8)
+    medians = []
+    for channel in range(colours.shape[-1]):
+        cumulative = np.cumsum(cv2.calcHist([colours], [channel], weights, [256], [0, 256]).ravel())
+        low, high = np.searchsorted(cumulative, [(count - 1) // 2 + 1, count // 2 + 1])
+        medians.append((low + high) / 2)
+    return np.array(medians, np.float32)
+
+
+def box_around(mask: np.ndarray, margin: int) -> tuple[slice, slice]:
+    """The box of a non-empty mask's pixels, `margin` px wider on every side (within the array)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return np.s_[max(rows[0] - margin, 0) : rows[-1] + margin + 1, max(cols[0] - margin, 0) : cols[-1] + margin + 1]
 
 
 def reduced(array: np.ndarray, factor: int, interpolation: int = cv2.INTER_AREA) -> np.ndarray:
@@ -106,18 +123,22 @@ def _tips(reached_at: np.ndarray) -> np.ndarray:
 def _grow(start: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
     """The step (1..steps) at which 8-connected growth from `start` through `allowed` reached each pixel; 0: never.
 
-    The step is the chessboard geodesic distance from `start` within `allowed`, found by one
-    minimum-cost pass from the start pixels that touch `allowed`.
+    The step is the chessboard geodesic distance from `start` within `allowed`: one ring of
+    3 x 3 growth per step, traced in the box of the last ring only (tips are thin, so a
+    step costs what the front covers, not the leaf's box).
     """
-    allowed = allowed & ~start
-    touching = start & cv2.dilate(allowed.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    remaining = allowed & ~start
     reached_at = np.zeros(start.shape, np.int32)
-    if not touching.any():
-        return reached_at
-    costs = np.where(allowed | touching, 1.0, np.inf)
-    travelled, _ = skimage.graph.MCP(costs, fully_connected=True).find_costs(np.argwhere(touching))
-    grown = allowed & (travelled <= steps + 1)
-    reached_at[grown] = travelled[grown].astype(np.int32) - 1
+    front = start & cv2.dilate(remaining.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    for step in range(1, steps + 1):
+        if not front.any():
+            break
+        box = box_around(front, 1)
+        ring = cv2.dilate(front[box].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & remaining[box]
+        reached_at[box][ring] = step
+        remaining[box] &= ~ring
+        front = np.zeros_like(start)
+        front[box] = ring
     return reached_at
 
 
@@ -144,7 +165,7 @@ def refine_outlines(
     """
     if radius_px <= 0 or not labels.any():
         return labels
-    refined = labels.copy()
+    refined, lab = labels.copy(), lab_colours(image)
     height, width = labels.shape
     tip_steps = (max(tip_reach, 1) - 1) * radius_px
     pad = radius_px + tip_steps + 4
@@ -164,8 +185,8 @@ def refine_outlines(
         ring = (from_own <= radius_px + 3) & ~grown & ~near_others
         if core_radius == 0 or np.count_nonzero(ring) < 5:
             continue
-        colours = lab_colours(image[y0:y1, x0:x1])
-        leaf_colour, paper_colour = np.median(colours[core], axis=0), np.median(colours[ring], axis=0)
+        colours = lab[y0:y1, x0:x1]
+        leaf_colour, paper_colour = median_colour(colours, core), median_colour(colours, ring)
         nearer_leaf = nearer_first(colours, leaf_colour, paper_colour)
         leafy_band = grown & ~core & ~others & nearer_leaf
         added = leafy_band & ~own if full_core else np.zeros_like(own)

@@ -16,7 +16,15 @@ import skimage.graph
 import skimage.measure
 import skimage.morphology
 
-from herbarium_leaves.outlines import distance_outside, lab_colours, nearer_first, opened, reduced
+from herbarium_leaves.outlines import (
+    box_around,
+    distance_outside,
+    lab_colours,
+    median_colour,
+    nearer_first,
+    opened,
+    reduced,
+)
 
 # A stalk narrower than this is a petiole, as botanists separate blade from petiole (and lm2-dev's truth does).
 PETIOLE_MAX_WIDTH_MM = 3.0
@@ -34,25 +42,35 @@ def petiole_length_px(blade: np.ndarray, others: np.ndarray, lab: np.ndarray, ma
     colours. A petiole shorter than twice `max_width_px` is a stub, not reported.
     """
     radius = max(1, int(np.ceil(max_width_px / 2)))
-    # The band along the blade's edge holds its own rim; a petiole is what crosses it and goes on.
-    from_blade = distance_outside(blade)
-    band = (from_blade <= radius + 1) & ~blade
-    ring = (from_blade <= radius + 4) & ~band & ~blade & (distance_outside(others) > 2)
-    if np.count_nonzero(ring) < 5 or not blade.any():
+    if not blade.any():
         return np.nan
-    leafy = nearer_first(lab, np.median(lab[blade], axis=0), np.median(lab[ring], axis=0))
+    # The band along the blade's edge holds its own rim; a petiole is what crosses it and goes on.
+    near = box_around(blade, 2 * radius + 4)
+    from_blade = np.full(blade.shape, np.inf, np.float32)
+    from_blade[near] = distance_outside(blade[near])
+    band, ring = np.zeros_like(blade), np.zeros_like(blade)
+    band[near] = (from_blade[near] <= radius + 1) & ~blade[near]
+    ring[near] = (from_blade[near] <= radius + 4) & ~band[near] & ~blade[near] & (distance_outside(others[near]) > 2)
+    if np.count_nonzero(ring) < 5:
+        return np.nan
+    leafy = nearer_first(lab, median_colour(lab, blade), median_colour(lab, ring))
     candidate = leafy & ~blade & ~others
+    beside_band = np.zeros_like(blade)
+    beside_band[near] = cv2.dilate(band[near].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    # Only leafy parts that reach the band can hold a petiole: the opening below is traced in their box alone.
+    _, parts = cv2.connectedComponents(candidate.astype(np.uint8), connectivity=8)
+    candidate = np.isin(parts, np.unique(parts[beside_band & candidate]))
+    if not candidate.any():
+        return np.nan
+    reach = box_around(candidate, radius + 2)
     # What a disk of the width limit fits in (an opening, by two distance transforms: fast for wide limits).
-    wide = opened(candidate, radius)
-    outside = candidate & ~wide & ~band
+    outside = np.zeros_like(candidate)
+    outside[reach] = candidate[reach] & ~opened(candidate[reach], radius) & ~band[reach]
     parts = skimage.measure.label(outside, connectivity=2)
-    beside_band = cv2.dilate(band.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     stalk = outside & np.isin(parts, np.unique(parts[beside_band & outside]))
     if not stalk.any():
         return np.nan
-    rows, cols = np.nonzero(stalk)
-    pad = radius + 3
-    window = np.s_[max(rows.min() - pad, 0) : rows.max() + pad + 1, max(cols.min() - pad, 0) : cols.max() + pad + 1]
+    window = box_around(stalk, radius + 3)
     stalk, beside_band, near_band = stalk[window], beside_band[window], (from_blade <= 2 * radius + 3)[window]
     skeleton = skimage.morphology.skeletonize(stalk)
     neighbours = scipy.ndimage.convolve(skeleton.astype(np.uint8), np.ones((3, 3), np.uint8), mode="constant") - 1
@@ -76,15 +94,16 @@ def petiole_lengths(
     id) bound how far from its blade a petiole is followed. Scans finer than PETIOLE_PX_PER_MM
     are traced reduced by a whole factor, the length given back in the sheet's px.
     """
-    height, width = labels.shape
     factor = max(1, int(px_per_mm // PETIOLE_PX_PER_MM))
+    small_labels, lab = reduced(labels, factor, cv2.INTER_NEAREST), lab_colours(reduced(image, factor))
+    height, width = small_labels.shape
+    max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
     lengths = {}
     for region in regions:
-        pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label])) + 6 * factor
-        y0, x0, y1, x1 = region.bbox
-        y0, x0, y1, x1 = max(y0 - pad, 0), max(x0 - pad, 0), min(y1 + pad, height), min(x1 + pad, width)
-        crop, rgb = reduced(labels[y0:y1, x0:x1], factor, cv2.INTER_NEAREST), reduced(image[y0:y1, x0:x1], factor)
+        pad = int(np.ceil(PETIOLE_REACH * blade_lengths[region.label] / factor)) + 6
+        y0, x0, y1, x1 = (end // factor for end in region.bbox)
+        box = np.s_[max(y0 - pad, 0) : min(y1 + pad, height), max(x0 - pad, 0) : min(x1 + pad, width)]
+        crop = small_labels[box]
         blade = crop == region.label
-        max_width_px = PETIOLE_MAX_WIDTH_MM * px_per_mm / factor
-        lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, lab_colours(rgb), max_width_px)
+        lengths[region.label] = factor * petiole_length_px(blade, (crop > 0) & ~blade, lab[box], max_width_px)
     return lengths

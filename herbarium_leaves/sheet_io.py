@@ -54,8 +54,12 @@ def _own_size_check() -> Iterator[None]:
         Image.MAX_IMAGE_PIXELS = previous
 
 
-def open_checked(path: str | Path, max_pixels: int) -> Image.Image:
-    """Open and fully decode an image file, refusing oversized images from their header."""
+def open_checked(path: str | Path, max_pixels: int, at_least: tuple[int, int] | None = None) -> Image.Image:
+    """Open and fully decode an image file, refusing oversized images from their header.
+
+    With `at_least` (upright height, width), a JPEG is decoded reduced by 2, 4 or 8 where it
+    stays at least that large (Pillow's draft: the decoder's own scaling, a fraction of the time).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(path, "file not found")
@@ -73,6 +77,9 @@ def open_checked(path: str | Path, max_pixels: int) -> Image.Image:
                 f"image is {width} x {height} px, over the limit of {max_pixels} px (data.max_image_pixels): "
                 "too large to decode safely",
             )
+        if at_least is not None:
+            upright = at_least if exif_orientation(image) < 5 else at_least[::-1]  # 5 to 8 turn by 90 degrees
+            image.draft(None, (upright[1], upright[0]))
         try:
             image.load()
         except (OSError, SyntaxError, ValueError) as error:
@@ -111,12 +118,14 @@ def to_rgb8(image: Image.Image, path: str | Path) -> np.ndarray:
     return np.asarray(image if image.mode == "RGB" else image.convert("RGB"), dtype=np.uint8)
 
 
-def read_sheet_image(path: str | Path, max_pixels: int) -> tuple[np.ndarray, int, tuple[int, int]]:
-    """Read a sheet as upright 8-bit RGB.
+def read_sheet_image(
+    path: str | Path, max_pixels: int, at_least: tuple[int, int] | None = None
+) -> tuple[np.ndarray, int, tuple[int, int]]:
+    """Read a sheet as upright 8-bit RGB, a JPEG possibly reduced to `at_least` (open_checked).
 
-    Returns (image, EXIF orientation, stored (height, width) before orientation).
+    Returns (image, EXIF orientation, stored (height, width) as decoded, before orientation).
     """
-    image = open_checked(path, max_pixels)
+    image = open_checked(path, max_pixels, at_least)
     orientation = exif_orientation(image)
     stored = (image.height, image.width)
     if orientation != 1:

@@ -15,9 +15,8 @@ import pandas as pd
 from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.measure import (
     MeasureSpec,
-    measure_leaves,
     measure_true_leaves,
-    predicted_leaves,
+    measured_leaves,
     with_scale_source,
 )
 from herbarium_leaves.resize import ResizeSpec
@@ -44,8 +43,8 @@ def start(logger):
             interior = read_png(inputs.interior[index]) if learned else None
             working = ResizeSpec(**params.resize).target_shape(*mask.shape)
             seeds = seed_thresholds(params.instances)
-            components = predicted_leaves(mask > 0, image, working, spec, scale, interior, *seeds)
-            traits = measure_leaves(components, scale, image)
+            found = measured_leaves(mask > 0, image, working, spec, scale, interior, seeds)
+            components, traits = found.sheet_labels(), found.traits
         traits = with_scale_source(traits, record["source"])
         write_png(output.labels[index], components)
         traits.insert(0, "sample", sample)

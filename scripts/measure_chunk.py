@@ -9,7 +9,13 @@ import pandas as pd
 from herbarium_leaves.coco import labels_to_coco, merge_coco
 from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.intact import classify_leaves, unjudged_sheets
-from herbarium_leaves.measure import TRAIT_COLUMNS, MeasureSpec, measure_leaves, predicted_leaves, with_scale_source
+from herbarium_leaves.measure import (
+    TRAIT_COLUMNS,
+    MeasureSpec,
+    analysis_shape,
+    measured_leaves,
+    with_scale_source,
+)
 from herbarium_leaves.metrics import intact_calls
 from herbarium_leaves.report import leaf_overlay
 from herbarium_leaves.resize import ResizeSpec
@@ -38,14 +44,16 @@ def main(logger):
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
         interior = read_png(interior_path) if interior_path.exists() else None
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
-        image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels)
-        working = ResizeSpec(**params.resize).target_shape(*mask.shape)
-        seeds = seed_thresholds(params.instances)
-        labels = predicted_leaves(mask, image, working, MeasureSpec(**params.measure), scale, interior, *seeds)
+        working, spec = ResizeSpec(**params.resize).target_shape(*mask.shape), MeasureSpec(**params.measure)
+        analysed = analysis_shape(mask.shape, working, spec.max_megapixels)
+        image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels, at_least=analysed)
+        found = measured_leaves(mask, image, working, spec, scale, interior, seed_thresholds(params.instances))
+        labels = found.sheet_labels()
         write_png(leaves / f"{sheet['sample']}.png", labels)
-        traits = with_scale_source(measure_leaves(labels, scale, image), sheet["px_per_mm_source"])
+        traits = with_scale_source(found.traits, sheet["px_per_mm_source"])
         traits = classify_leaves(bundle, traits.assign(sample=sheet["sample"]))
-        write_png(overlays / f"{sheet['sample']}.png", leaf_overlay(image, labels, traits, scale_note(sheet)))
+        picture = leaf_overlay(found.image, found.labels, traits, scale_note(sheet))  # a picture: the analysed size
+        write_png(overlays / f"{sheet['sample']}.png", picture)
         coco_parts.append(labels_to_coco([(Path(sheet["source"]).name, labels, traits)], polygons=True))
         tables.append(traits)
         logger.info("%s: %d leaves, measured in %.2f s", sheet["sample"], len(traits), time.perf_counter() - began)

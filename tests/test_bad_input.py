@@ -21,7 +21,7 @@ from test_workflow import TINY, snakemake, snakemake_command
 
 from herbarium_leaves.batches import assign_batches
 from herbarium_leaves.ingest import assign_splits
-from herbarium_leaves.sheet_io import read_png
+from herbarium_leaves.sheet_io import read_png, read_sheet_image
 from herbarium_leaves.synthetic import generate_sheet
 
 pytestmark = pytest.mark.slow
@@ -469,3 +469,17 @@ def test_a_sheet_with_no_leaves_has_well_defined_metrics(awkward_run):
     assert "length_mm" in traits.columns
     summary = pd.read_csv(results / "metrics" / "summary.csv").set_index("model")
     assert np.isfinite(summary.loc["seed0", "mean_iou"])
+
+
+@pytest.mark.parametrize("rotated", [False, True])
+def test_a_jpeg_is_decoded_reduced_but_never_below_the_size_asked_for(tmp_path, rotated):
+    upright = np.zeros((800, 600, 3), np.uint8)
+    upright[100:500, 200:300] = (90, 120, 60)
+    pixels, options = _exif_rotated(upright) if rotated else (upright, {"quality": 100})
+    Image.fromarray(pixels).save(tmp_path / "sheet.jpg", **options)
+    full, _, _ = read_sheet_image(tmp_path / "sheet.jpg", 10**8)
+    reduced, _, _ = read_sheet_image(tmp_path / "sheet.jpg", 10**8, at_least=(390, 290))
+    assert full.shape == (800, 600, 3) and reduced.shape == (400, 300, 3)  # by 2: by 4 would be smaller
+    assert np.abs(reduced[50:250, 100:150].astype(int) - (90, 120, 60)).max() < 12  # the leaf, upright
+    same, _, _ = read_sheet_image(tmp_path / "sheet.jpg", 10**8, at_least=(800, 600))
+    assert np.array_equal(same, full)

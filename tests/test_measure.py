@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -6,11 +8,14 @@ import skimage.measure
 
 from herbarium_leaves.measure import (
     MeasureSpec,
+    analysis_shape,
     convex_area_px,
     feret_length_width,
     filled_area_px,
+    in_sheet_px,
     label_leaves,
     measure_leaves,
+    measured_leaves,
     mirror_symmetry,
     shape_moments,
     shared_outline_fraction,
@@ -52,11 +57,11 @@ def test_rotated_ellipse(angle):
     assert width == pytest.approx(100, rel=0.02)
 
 
-def _ellipse_labels(shape=(300, 300)):
+def _ellipse_labels(shape=(300, 300), scale=1):
     labels = np.zeros(shape, np.uint16)
-    rows, cols = skimage.draw.ellipse(100, 100, 30, 80, rotation=0.4)
+    rows, cols = skimage.draw.ellipse(100 * scale, 100 * scale, 30 * scale, 80 * scale, rotation=0.4)
     labels[rows, cols] = 1
-    rows, cols = skimage.draw.ellipse(220, 200, 25, 50)
+    rows, cols = skimage.draw.ellipse(220 * scale, 200 * scale, 25 * scale, 50 * scale)
     labels[rows, cols] = 2
     return labels
 
@@ -166,3 +171,42 @@ def test_convex_area_filled_area_centroid_and_eccentricity_are_scikit_images():
         assert filled_area_px(region.image) == region.area_filled
         assert shape_moments(region.image) == pytest.approx((*region.centroid_local, region.eccentricity), abs=1e-9)
     assert convex_area_px(np.zeros((4, 4), bool)) == 0
+
+
+def test_analysis_shape_bounds_the_pixels_but_never_goes_below_the_working_size():
+    assert analysis_shape((2000, 1500), (256, 256), 3.0) == (2000, 1500)
+    assert analysis_shape((6300, 4200), (256, 256), None) == (6300, 4200)
+    height, width = analysis_shape((6300, 4200), (256, 256), 4.0)
+    assert height * width <= 4.0e6 and height * width > 3.99e6 and height / width == pytest.approx(1.5, rel=1e-3)
+    assert analysis_shape((6300, 4200), (2048, 1365), 1.0) == (2048, 1365)
+
+
+def test_a_sheet_over_the_limit_is_measured_reduced_and_reported_in_its_own_px():
+    labels = _ellipse_labels((1200, 1600), scale=4)
+    image = np.full((*labels.shape, 3), (236, 228, 208), np.uint8)
+    image[labels > 0] = (96, 110, 60)
+    spec = MeasureSpec(max_megapixels=None)
+    full = measured_leaves(labels > 0, image, (300, 400), spec, 4.0).traits
+    reduced = measured_leaves(labels > 0, image, (300, 400), replace(spec, max_megapixels=0.3), 4.0)
+    small, small_labels = reduced.traits, reduced.sheet_labels()
+    assert reduced.labels.shape == reduced.image.shape[:2] and reduced.labels.size <= 0.3e6
+    assert small_labels.shape == labels.shape and list(small["leaf_id"]) == list(full["leaf_id"]) == [1, 2]
+    for column, tolerance in (("length_px", 0.01), ("width_px", 0.015), ("area_px", 0.01), ("perimeter_px", 0.03)):
+        np.testing.assert_allclose(small[column], full[column], rtol=tolerance, err_msg=column)
+    for column in ("centroid_x_px", "centroid_y_px", "bbox_x0_px", "bbox_y0_px", "bbox_x1_px", "bbox_y1_px"):
+        np.testing.assert_allclose(small[column], full[column], atol=3, err_msg=column)
+    np.testing.assert_allclose(small["length_mm"], small["length_px"] / 4.0)
+    np.testing.assert_allclose(small["area_mm2"], small["area_px"] / 16.0)
+    assert (small["px_per_mm"] == 4.0).all()
+    assert np.count_nonzero(small_labels == 1) == pytest.approx(small.loc[0, "area_px"], rel=0.01)
+
+
+def test_traits_in_sheet_px_scale_lengths_once_and_areas_twice():
+    traits = measure_leaves(_ellipse_labels(), px_per_mm=None)
+    larger = in_sheet_px(traits, (2.0, 2.0), 8.0)
+    np.testing.assert_allclose(larger["length_px"], 2 * traits["length_px"])
+    np.testing.assert_allclose(larger["area_px"], 4 * traits["area_px"])
+    np.testing.assert_allclose(larger["bbox_x1_px"], 2 * traits["bbox_x1_px"])
+    np.testing.assert_allclose(larger["centroid_x_px"], 2 * traits["centroid_x_px"] + 0.5)
+    np.testing.assert_allclose(larger["length_mm"], traits["length_px"] / 4.0)
+    np.testing.assert_allclose(larger["solidity"], traits["solidity"])

@@ -1,8 +1,9 @@
 import cv2
 import numpy as np
+import scipy.ndimage
 
 from herbarium_leaves.measure import feret_length_width
-from herbarium_leaves.outlines import refine_outlines, refine_radius_px
+from herbarium_leaves.outlines import _grow, median_colour, refine_outlines, refine_radius_px
 from herbarium_leaves.synthetic import leaf_outline, rasterize_polygon
 
 PAPER, LEAF = (236, 228, 208), (96, 110, 60)
@@ -106,3 +107,41 @@ def test_the_radius_follows_the_reduction_from_sheet_to_working_image():
     assert refine_radius_px((512, 352), (256, 256)) == 4
     assert refine_radius_px((256, 256), (256, 256)) == 2
     assert refine_radius_px((4000, 2760), (1024, 707)) == 8
+
+
+def test_median_colour_is_numpys_median_for_odd_and_even_counts():
+    rng = np.random.default_rng(3)
+    colours = rng.integers(0, 256, (40, 50, 3)).astype(np.float32)
+    for count in (1, 7, 8, 1999):
+        mask = np.zeros(2000, bool)
+        mask[rng.choice(2000, count, replace=False)] = True
+        mask = mask.reshape(40, 50)
+        np.testing.assert_array_equal(median_colour(colours, mask), np.median(colours[mask], axis=0))
+    crop = colours[5:30, 7:41]  # a view into a larger image, as refine_outlines passes
+    inside = rng.random(crop.shape[:2]) > 0.5
+    np.testing.assert_array_equal(median_colour(crop, inside), np.median(crop[inside], axis=0))
+
+
+def test_tip_growth_is_the_chessboard_geodesic_distance():
+    rng = np.random.default_rng(4)
+    start = np.zeros((60, 80), bool)
+    start[20:30, 10:25] = True
+    allowed = scipy.ndimage.binary_opening(rng.random(start.shape) > 0.35) | (rng.random(start.shape) > 0.9)
+    steps = 12
+    reached_at = _grow(start, allowed, steps)
+    # The same by breadth-first search, one pixel at a time.
+    expected = np.zeros(start.shape, np.int32)
+    free = allowed & ~start
+    front = [tuple(pixel) for pixel in np.argwhere(start)]
+    for step in range(1, steps + 1):
+        following = []
+        for row, col in front:
+            for dr in (-1, 0, 1):
+                for dc in (-1, 0, 1):
+                    r, c = row + dr, col + dc
+                    if 0 <= r < start.shape[0] and 0 <= c < start.shape[1] and free[r, c] and not expected[r, c]:
+                        expected[r, c] = step
+                        following.append((r, c))
+        front = following
+    np.testing.assert_array_equal(reached_at, expected)
+    assert reached_at.max() == steps and (reached_at > 0).sum() < free.sum()  # the limit bites
