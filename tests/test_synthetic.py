@@ -14,7 +14,9 @@ from herbarium_leaves.synthetic import (
     leaf_outline,
     rasterize_polygon,
 )
-from herbarium_leaves.synthetic.leaves import _to_sheet
+from herbarium_leaves.synthetic.canvas import _SheetPainter
+from herbarium_leaves.synthetic.leaves import _AUTUMN_PALETTE, _LEAF_KINDS, _LEAF_PALETTE, _make_leaf, _to_sheet
+from herbarium_leaves.synthetic.sheet import _tabs
 
 SIZE = (512, 352)
 
@@ -82,6 +84,20 @@ def test_loose_tree_leaves_lie_apart_up_to_300_mm_long():
     assert {"palmate", "oak"} <= set(pd.concat([sheet.leaves for sheet in pressed])["shape"])
     apart = [sheet for sheet in pressed if (sheet.leaves["reason"] == "").any()]
     assert len(apart) >= len(pressed) // 2  # most sheets keep an intact leaf clear of the others
+    # Laid around the labels, ruler and chart rather than left off where they meet them: no sheet without leaves.
+    assert min(len(sheet.leaves) for sheet in pressed) >= 1
+    assert np.mean([len(sheet.leaves) for sheet in pressed]) >= 3
+
+
+def test_about_half_the_tree_leaves_are_in_autumn_colours():
+    rng = np.random.default_rng(3)
+    colours = np.array([_make_leaf(rng, np.zeros(2), 0.0, 4.0, 0.0, _LEAF_KINDS["tree"]).colour for _ in range(200)])
+    # Nearest palette colour (before the leaf's own tint): autumn or the pressed greens and browns.
+    autumn = np.min(np.linalg.norm(colours[:, None] - _AUTUMN_PALETTE[None], axis=2), axis=1) < np.min(
+        np.linalg.norm(colours[:, None] - _LEAF_PALETTE[None], axis=2), axis=1
+    )
+    assert 0.35 <= autumn.mean() <= 0.65
+    assert (colours[:, 0] > 1.8 * colours[:, 1]).any()  # reds and crimsons, which no pressed green or brown is
 
 
 def test_label_ids_match_leaf_rows(sheets):
@@ -221,3 +237,18 @@ def test_charts_labels_packets_flowers_fruits_and_roots_are_never_leaf_pixels(st
         monkeypatch.undo()
         assert np.array_equal(without.labels, sheet.labels) and without.leaves.equals(sheet.leaves)
     assert {"chart", "label", "packet", "type_label"} <= checked
+
+
+def test_coloured_tabs_sit_astride_the_papers_edge_and_are_not_leaves():
+    painter = _SheetPainter(np.random.default_rng(0), 300, 200)
+    paper = (20, 280, 15, 185)
+    painter.paper(paper, ((240, 236, 225),))
+    _tabs(painter, np.random.default_rng(5), paper, 1.0)
+    rows, cols = np.nonzero(painter.cover)
+    assert len(rows) > 0
+    to_edge = np.minimum.reduce(
+        [np.abs(rows - paper[0]), np.abs(rows - paper[1]), np.abs(cols - paper[2]), np.abs(cols - paper[3])]
+    )
+    assert to_edge.max() <= 7  # at most half a 12-mm tab from the edge
+    colours = painter.image[painter.cover]
+    assert (colours.max(axis=1) - colours.min(axis=1)).mean() > 60  # saturated, unlike paper or labels

@@ -51,6 +51,11 @@ _LEAF_PALETTE = np.array([[122, 88, 52], [84, 62, 42], [112, 108, 58], [86, 108,
 
 
 _LEAF_PALETTE_WEIGHTS = np.array([0.3, 0.18, 0.24, 0.23, 0.05])
+# Autumn colours of leaves picked from trees (RGB): tan-orange, yellow, red, crimson, purple-brown, pale pink.
+_AUTUMN_PALETTE = np.array(
+    [[196, 140, 70], [206, 170, 80], [172, 58, 42], [120, 36, 44], [86, 44, 52], [214, 170, 164]], dtype=np.float32
+)
+_AUTUMN_WEIGHTS = np.array([0.3, 0.15, 0.2, 0.15, 0.1, 0.1])
 
 
 @dataclass
@@ -143,11 +148,13 @@ def _to_sheet(points: np.ndarray, base: np.ndarray, angle: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _LeafKind:
-    """The blades of one plant type: shapes and their weights, and the length range in mm."""
+    """The blades of one plant type: shapes and their weights, the length range in mm, and the share of blades in
+    autumn colours."""
 
     shapes: tuple[str, ...]
     weights: tuple[float, ...]
     length_mm: tuple[float, float]
+    autumn: float = 0.0
 
 
 _LEAF_KINDS = {
@@ -155,9 +162,9 @@ _LEAF_KINDS = {
     "dense": _LeafKind(("elliptic", "ovate", "obovate", "lanceolate"), (3, 3, 2, 2), (6.0, 22.0)),
     "grass": _LeafKind(("linear",), (1,), (60.0, 220.0)),
     "needles": _LeafKind(("needle",), (1,), (8.0, 30.0)),
-    # Leaves picked from trees: maples and oaks, chestnuts and beeches, up to 300 mm long.
+    # Leaves picked from trees: maples and oaks, chestnuts and beeches, up to 300 mm long, half in autumn colours.
     "tree": _LeafKind(
-        ("palmate", "oak", "serrated", "ovate", "elliptic", "obovate"), (3, 3, 2, 1, 1, 1), (40.0, 300.0)
+        ("palmate", "oak", "serrated", "ovate", "elliptic", "obovate"), (3, 3, 2, 1, 1, 1), (40.0, 300.0), 0.5
     ),
 }
 
@@ -184,7 +191,10 @@ def _make_leaf(
         width = max(width, 2.0)  # a blade under 2 px wide has no measurable outline at the sheet's resolution
     # Small blades need fewer outline points: about one per px of length.
     local = leaf_outline(shape, length, width, rng, 241 if kind is None else int(np.clip(length, 25, 241)))
-    colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
+    if kind is not None and kind.autumn and rng.random() < kind.autumn:
+        colour = _AUTUMN_PALETTE[rng.choice(len(_AUTUMN_PALETTE), p=_AUTUMN_WEIGHTS)]
+    else:
+        colour = _LEAF_PALETTE[rng.choice(len(_LEAF_PALETTE), p=_LEAF_PALETTE_WEIGHTS)]
     colour = np.clip(colour * rng.uniform(0.85, 1.15) + rng.normal(0, 6, 3), 20, 235)
     leaf = _Leaf(_to_sheet(local, base, angle), None, base, angle, shape, length, width, colour, feret_of_points(local))
     if shape == "palmate":  # a primary vein to each lobe's tip (the outline's outermost points off the midrib)

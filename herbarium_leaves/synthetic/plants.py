@@ -34,22 +34,30 @@ _Layout = tuple[list[np.ndarray], list[np.ndarray], list[_Leaf]]  # stems, thin 
 
 
 def _layout_plant(
-    rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float, damage_rate: float, style: SheetStyle
+    rng: np.random.Generator,
+    paper: tuple[int, int, int, int],
+    mm: float,
+    damage_rate: float,
+    style: SheetStyle,
+    furniture: list[np.ndarray],
 ) -> tuple[str, _Layout]:
-    """One plant of a type the style draws: the type, and its stems, twigs and leaves (with petioles), in sheet px."""
+    """One plant of a type the style draws: the type, and its stems, twigs and leaves (with petioles), in sheet px.
+
+    `furniture` holds the corners (sheet px) of the labels, ruler and the like already placed."""
     types = list(style.plants)
     if len(types) > 1:
         weights = np.array([style.plants[name] for name in types], float)
         plant = types[int(rng.choice(len(types), p=weights / weights.sum()))]
     else:
         plant = types[0]
+    if plant == "pressed":  # loose leaves are laid where the paper has room, around the sheet's furniture
+        return plant, _layout_pressed(rng, paper, mm, damage_rate, furniture)
     layout = {
         "broadleaf": _layout_broadleaf,
         "compound": _layout_compound,
         "dense": _layout_dense,
         "grass": _layout_grass,
         "needles": _layout_needles,
-        "pressed": _layout_pressed,
     }[plant]
     return plant, layout(rng, paper, mm, damage_rate)
 
@@ -207,13 +215,19 @@ def _layout_grass(rng: np.random.Generator, paper, mm: float, damage_rate: float
     return culms, [], leaves
 
 
-def _layout_pressed(rng: np.random.Generator, paper, mm: float, damage_rate: float) -> _Layout:
-    """Loose leaves picked from trees (40 to 300 mm), each on its own petiole, laid apart where the paper has room;
-    on a crowded sheet some overlap or run off the edge."""
+def _layout_pressed(
+    rng: np.random.Generator, paper, mm: float, damage_rate: float, furniture: list[np.ndarray]
+) -> _Layout:
+    """Loose leaves picked from trees (40 to 300 mm), each on its own petiole, laid apart where the paper has room
+    (off the `furniture`'s boxes); on a crowded sheet some overlap or run off the edge."""
     y0, y1, x0, x1 = paper
     occupied, leaves, kind = _occupancy(paper), [], _LEAF_KINDS["tree"]
+    for corners in furniture:
+        (left, top), (right, bottom) = np.floor(corners.min(axis=0) / _GRID), np.ceil(corners.max(axis=0) / _GRID)
+        occupied[max(int(top), 0) : max(int(bottom) + 1, 0), max(int(left), 0) : max(int(right) + 1, 0)] = True
+    room = ~occupied
     for _ in range(int(rng.integers(2, 10))):
-        if occupied.mean() > 0.45:
+        if occupied[room].mean() > 0.45:
             break
         near = _near(occupied)
         origin = np.zeros(2)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from herbarium_leaves.sheet_styles import STYLES, SheetStyle
-from herbarium_leaves.synthetic.canvas import _on_image, _SheetPainter
+from herbarium_leaves.synthetic.canvas import _on_image, _rect, _SheetPainter
 from herbarium_leaves.synthetic.labels import _draw_item, _overlaps, _place_items, _strip
 from herbarium_leaves.synthetic.leaves import _leaf_layers
 from herbarium_leaves.synthetic.plants import _draw_organs, _layout_plant
@@ -36,11 +36,13 @@ def generate_sheet(
     mm = (paper[1] - paper[0]) / PAPER_HEIGHT_MM
     paper_tone = painter.paper(paper, look.papers)
     items = _place_items(rng, paper, mm, look)
-    plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look)
-    # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered.
-    leaves = [
+    plant, (stems, twigs, leaves) = _layout_plant(rng, paper, mm, damage_rate, look, [rect for _, rect in items])
+    # Leaves that run into sheet furniture are mostly left off, as a mounter would; a few stay covered, and a sheet
+    # keeps at least its first leaf (large loose leaves on a small sheet may find no room clear of it).
+    kept = [
         leaf for leaf in leaves if not any(_overlaps(leaf.outline, rect, 0) for _, rect in items) or rng.random() < 0.2
     ]
+    leaves = kept or leaves[:1]
     leaves = [leaf for leaf in leaves if _on_image(leaf.outline, height_px, width_px)]
 
     woody = rng.random() < 0.6
@@ -83,6 +85,8 @@ def generate_sheet(
         )
     for kind, rect in items:
         _draw_item(painter, kind, rect, mm, paper_tone, look)
+    if rng.random() < TABS_CHANCE:
+        _tabs(painter, rng, paper, mm)
 
     leaves_only = labels.copy()
     labels[painter.cover] = 0
@@ -96,6 +100,30 @@ def generate_sheet(
         image = _jpeg(image, int(rng.integers(look.jpeg[0], look.jpeg[1] + 1)))
     ruler = next((kind.split(":")[1] for kind, _ in items if kind.startswith("ruler")), None)
     return SyntheticSheet(image, labels, truth, float(mm), ruler, plant)
+
+
+# Saturated things at the paper's edge that are not leaves (index tabs, coloured tape, tags), in the hues of autumn
+# leaves and in blue (RGB): a red or purple leaf is a leaf by its shape, not by its colour.
+_TAB_COLOURS = np.array(
+    [[200, 50, 40], [222, 122, 40], [226, 192, 62], [222, 142, 172], [122, 52, 112], [52, 92, 172], [150, 30, 50]],
+    dtype=np.float32,
+)
+TABS_CHANCE = 0.35
+
+
+def _tabs(painter: _SheetPainter, rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float) -> None:
+    """One to three coloured tabs astride the paper's edge (half beyond it, in the scanner border where there is
+    one), covering what lies under them."""
+    y0, y1, x0, x1 = paper
+    for _ in range(int(rng.integers(1, 4))):
+        along, across = rng.uniform(10, 30) * mm, rng.uniform(4, 12) * mm
+        colour = np.clip(_TAB_COLOURS[int(rng.integers(len(_TAB_COLOURS)))] * rng.uniform(0.85, 1.1), 0, 255)
+        side = int(rng.integers(4))
+        if side < 2:  # the top or bottom edge
+            rect = _rect(rng.uniform(x0, max(x0 + 1, x1 - along)), (y0, y1)[side] - across / 2, along, across)
+        else:
+            rect = _rect((x0, x1)[side - 2] - across / 2, rng.uniform(y0, max(y0 + 1, y1 - along)), across, along)
+        painter.rectangle(rect, colour, 1.0, covers=True)
 
 
 def _finish(painter: _SheetPainter, rng: np.random.Generator, style: SheetStyle) -> None:
