@@ -1,7 +1,7 @@
 """Real sheets: the workflow's `predict` target on a folder of real scans, scored against their truth.
 
 Run: .venv/bin/python benchmarks/bench_real.py SHEETS_DIR TRUTH_DIR [--run DIR] [--configfile F ...]
-     [--overlays DIR] [--intact-from-truth] [--upscale F] [--cross-validate K [--seeds N ...]]
+     [--overlays DIR] [--intact-from-truth] [--upscale F] [--cross-validate K [--seeds N ...] [--keep DIR]]
 
 SHEETS_DIR holds the scans; TRUTH_DIR one of two layouts (see ../shared/real/README.md):
 - leaf instances (lm2-dev): masks/<stem>.png (uint16, one id per leaf), leaves.csv (sample,
@@ -30,7 +30,8 @@ dealt into K folds (hash order, as bench_real_finetune deals them) and, per fold
 workflow runs on the other folds' sheets (their masks, and their intact flags for the SVM;
 `--configfile` gives the route, e.g. presets/few_sheets.yaml) with the fold's sheets as its
 test split (`--seeds`: the seeds it trains, default the config's), then `predict` runs on the
-fold's sheets alone. The figures pool the K folds.
+fold's sheets alone. The figures pool the K folds. `--keep DIR` (a new folder) keeps every fold's run and
+predictions there, the probability and interior maps included, for looking into them afterwards.
 
 Prints the figures of the layout and writes them, with every sheet's and every true leaf's
 row, as the benchmark record (docs/benchmarks/bench_real/). With --overlays, one PNG per sheet:
@@ -287,6 +288,7 @@ def main(tables: dict) -> None:
     parser.add_argument("--upscale", type=int, default=1, metavar="F", help="enlarge scans and truth F times first")
     parser.add_argument("--cross-validate", type=int, metavar="K", help="train here, K folds (instance layout)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="with --cross-validate: the seeds trained")
+    parser.add_argument("--keep", type=Path, help="with --cross-validate: a new folder that keeps every fold's run")
     args = parser.parse_args()
     layout = "instances" if (args.truth / "leaves.csv").exists() else "plants"
     if layout == "plants" and not (args.truth / "plant_masks").is_dir():
@@ -299,8 +301,12 @@ def main(tables: dict) -> None:
                 "--cross-validate needs the instance layout, learns intact calls from the folds' flags already "
                 "and trains at the scans' own size (no --upscale)"
             )
-        with tempfile.TemporaryDirectory(prefix="bench_real_cv_") as workdir:
-            figures, tables["sheets"], tables["leaves"] = cross_validated(args, Path(workdir))
+        if args.keep:  # each fold's run and predictions stay there, maps included
+            args.keep.mkdir(parents=True)
+            figures, tables["sheets"], tables["leaves"] = cross_validated(args, args.keep)
+        else:
+            with tempfile.TemporaryDirectory(prefix="bench_real_cv_") as workdir:
+                figures, tables["sheets"], tables["leaves"] = cross_validated(args, Path(workdir))
         print(f"{args.sheets} against {args.truth}; {args.cross_validate} folds trained with {args.configfile}")
         report(figures, tables)
         return
