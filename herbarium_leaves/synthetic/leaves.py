@@ -51,13 +51,11 @@ _LEAF_PALETTE = np.array([[122, 88, 52], [84, 62, 42], [112, 108, 58], [86, 108,
 
 
 _LEAF_PALETTE_WEIGHTS = np.array([0.3, 0.18, 0.24, 0.23, 0.05])
-# Autumn colours of leaves picked from trees (RGB): tan-orange, yellow, red, crimson, purple-brown, pale pink, and
-# the pale yellow-green of a young leaf or a blade's underside.
+# Autumn colours of leaves picked from trees (RGB): tan-orange, yellow, red, crimson, purple-brown, pale pink.
 _AUTUMN_PALETTE = np.array(
-    [[196, 140, 70], [206, 170, 80], [172, 58, 42], [120, 36, 44], [86, 44, 52], [214, 170, 164], [190, 196, 124]],
-    dtype=np.float32,
+    [[196, 140, 70], [206, 170, 80], [172, 58, 42], [120, 36, 44], [86, 44, 52], [214, 170, 164]], dtype=np.float32
 )
-_AUTUMN_WEIGHTS = np.array([0.27, 0.13, 0.18, 0.13, 0.09, 0.1, 0.1])
+_AUTUMN_WEIGHTS = np.array([0.3, 0.15, 0.2, 0.15, 0.1, 0.1])
 
 
 @dataclass
@@ -164,13 +162,9 @@ _LEAF_KINDS = {
     "dense": _LeafKind(("elliptic", "ovate", "obovate", "lanceolate"), (3, 3, 2, 2), (6.0, 22.0)),
     "grass": _LeafKind(("linear",), (1,), (60.0, 220.0)),
     "needles": _LeafKind(("needle",), (1,), (8.0, 30.0)),
-    # Leaves picked from trees: maples and oaks, chestnuts and beeches, willows, up to 300 mm long, half in autumn
-    # colours.
+    # Leaves picked from trees: maples and oaks, chestnuts and beeches, up to 300 mm long, half in autumn colours.
     "tree": _LeafKind(
-        ("palmate", "oak", "serrated", "ovate", "elliptic", "obovate", "lanceolate"),
-        (3, 3, 2, 1, 1, 1, 2),
-        (40.0, 300.0),
-        0.5,
+        ("palmate", "oak", "serrated", "ovate", "elliptic", "obovate"), (3, 3, 2, 1, 1, 1), (40.0, 300.0), 0.5
     ),
 }
 
