@@ -210,3 +210,12 @@ def test_traits_in_sheet_px_scale_lengths_once_and_areas_twice():
     np.testing.assert_allclose(larger["centroid_x_px"], 2 * traits["centroid_x_px"] + 0.5)
     np.testing.assert_allclose(larger["length_mm"], traits["length_px"] / 4.0)
     np.testing.assert_allclose(larger["solidity"], traits["solidity"])
+
+
+def test_a_blank_sheet_over_the_limit_has_no_leaves_and_labels_at_its_own_size():
+    blank = np.zeros((2400, 1800), bool)
+    found = measured_leaves(
+        blank, np.full((*blank.shape, 3), 230, np.uint8), (256, 256), MeasureSpec(max_megapixels=1.0), 5.0
+    )
+    assert found.traits.empty and list(found.traits.columns) == list(measure_leaves(_ellipse_labels(), 5.0).columns)
+    assert found.sheet_labels().shape == blank.shape and not found.sheet_labels().any()
