@@ -320,20 +320,21 @@ def measured_leaves(
     bounded, whatever its size. `image` is the sheet's, at its size or already reduced,
     but never below analysis_shape (read_sheet_image's `at_least`).
     """
-    shape = analysis_shape(mask.shape, working_shape, spec.max_megapixels)
-    if shape == mask.shape:
-        labels = predicted_leaves(mask, image, working_shape, spec, px_per_mm, interior, *seeds)
-        return SheetLeaves(labels, image, measure_leaves(labels, px_per_mm, image), mask.shape)
-    factor_yx = (mask.shape[0] / shape[0], mask.shape[1] / shape[1])
-    scale = px_per_mm / float(np.sqrt(factor_yx[0] * factor_yx[1])) if px_per_mm else px_per_mm
-    if spec.refine_px is not None:
-        spec = replace(spec, refine_px=max(1, round(spec.refine_px / max(factor_yx))))
-    small_mask = resize_image(mask.astype(np.uint8) * 255, shape) >= 128
-    small_image = resize_image(image, shape)
-    small_interior = None if interior is None else resize_image(interior, shape)
-    labels = predicted_leaves(small_mask, small_image, working_shape, spec, scale, small_interior, *seeds)
-    traits = in_sheet_px(measure_leaves(labels, scale, small_image), factor_yx, px_per_mm)
-    return SheetLeaves(labels, small_image, traits, mask.shape)
+    sheet_shape = mask.shape
+    shape = analysis_shape(sheet_shape, working_shape, spec.max_megapixels)
+    reduced_by, scale = (sheet_shape[0] / shape[0], sheet_shape[1] / shape[1]), px_per_mm
+    if shape != sheet_shape:
+        scale = px_per_mm / float(np.sqrt(reduced_by[0] * reduced_by[1])) if px_per_mm else px_per_mm
+        if spec.refine_px is not None:
+            spec = replace(spec, refine_px=max(1, round(spec.refine_px / max(reduced_by))))
+        mask = resize_image(mask.astype(np.uint8) * 255, shape) >= 128
+        image = resize_image(image, shape)
+        interior = None if interior is None else resize_image(interior, shape)
+    labels = predicted_leaves(mask, image, working_shape, spec, scale, interior, *seeds)
+    traits = measure_leaves(labels, scale, image)
+    if shape != sheet_shape:
+        traits = in_sheet_px(traits, reduced_by, px_per_mm)
+    return SheetLeaves(labels, image, traits, sheet_shape)
 
 
 def measure_true_leaves(

@@ -137,8 +137,7 @@ def _grow(start: np.ndarray, allowed: np.ndarray, steps: int) -> np.ndarray:
         ring = cv2.dilate(front[box].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & remaining[box]
         reached_at[box][ring] = step
         remaining[box] &= ~ring
-        front = np.zeros_like(start)
-        front[box] = ring
+        front[box] = ring  # the box holds the whole last front, so this also clears it
     return reached_at
 
 

@@ -85,7 +85,7 @@ def generate_sheet(
         )
     for kind, rect in items:
         _draw_item(painter, kind, rect, mm, paper_tone, look)
-    if rng.random() < TABS_CHANCE:
+    if rng.random() < _TABS_CHANCE:
         _tabs(painter, rng, paper, mm)
 
     leaves_only = labels.copy()
@@ -108,7 +108,7 @@ _TAB_COLOURS = np.array(
     [[200, 50, 40], [222, 122, 40], [226, 192, 62], [222, 142, 172], [122, 52, 112], [52, 92, 172], [150, 30, 50]],
     dtype=np.float32,
 )
-TABS_CHANCE = 0.35
+_TABS_CHANCE = 0.35
 
 
 def _tabs(painter: _SheetPainter, rng: np.random.Generator, paper: tuple[int, int, int, int], mm: float) -> None:
