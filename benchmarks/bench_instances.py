@@ -7,7 +7,8 @@ predict_sheet does; each sheet's leaf mask is then split at several thresholds o
 the interior probability given leaf (instances.seed_threshold) alone, at the configured seed
 threshold with weak seeds at several lower thresholds (instances.weak_seed_threshold),
 with neighbours joined across the interior at several thresholds (instances.merge_threshold;
-1 joins none), and by connected components for comparison. Printed: true leaves and true
+1 joins none) without and with the leaf-dip check at several ratios (instances.merge_leaf_ratio;
+0 checks none), and by connected components for comparison. Printed: true leaves and true
 intact leaves matched one-to-one at IoU >= 0.5, and the mean relative length error of the
 matched intact leaves.
 
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from herbarium_leaves.inference import ensemble_probability
+from herbarium_leaves.instances import seed_thresholds
 from herbarium_leaves.measure import MeasureSpec, label_leaves, measure_leaves
 from herbarium_leaves.metrics import instance_iou, match_leaves
 from herbarium_leaves.resize import ResizeSpec
@@ -32,6 +34,7 @@ from record import recorded
 
 ROOT = Path(__file__).resolve().parents[1]
 MERGE_THRESHOLDS = (0.3, 0.4, 0.5, 0.6)
+MERGE_LEAF_RATIOS = (0.8, 0.9, 0.95)
 HELD_OUT = 2 * TEST_INDEX_OFFSET
 SEED_THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 WEAK_SEED_THRESHOLDS = (0.4, 0.5, 0.6, 0.7)
@@ -48,13 +51,14 @@ def main() -> None:
         MeasureSpec(**config["measure"]),
         config["data"]["synthetic"],
     )
-    sure, weak = config["instances"]["seed_threshold"], config["instances"]["weak_seed_threshold"]
-    # name -> (seed threshold, weak seed threshold, merge threshold); None: connected components
+    sure, weak, merge, _ = seed_thresholds(config["instances"])
+    # name -> (seed threshold, weak seed threshold, merge threshold, merge leaf ratio); None: connected components
     methods = {
         "components": None,
-        **{f"seeds >= {t}": (t, t, 1.0) for t in SEED_THRESHOLDS},
-        **{f"seeds >= {sure}, weak >= {w}": (sure, w, 1.0) for w in WEAK_SEED_THRESHOLDS if w < sure},
-        **{f"seeds >= {sure}, weak >= {weak}, join >= {m}": (sure, weak, m) for m in MERGE_THRESHOLDS},
+        **{f"seeds >= {t}": (t, t, 1.0, 0.0) for t in SEED_THRESHOLDS},
+        **{f"seeds >= {sure}, weak >= {w}": (sure, w, 1.0, 0.0) for w in WEAK_SEED_THRESHOLDS if w < sure},
+        **{f"seeds >= {sure}, weak >= {weak}, join >= {m}": (sure, weak, m, 0.0) for m in MERGE_THRESHOLDS},
+        **{f"  join >= {merge}, leaf >= {r} of the leaves'": (sure, weak, merge, r) for r in MERGE_LEAF_RATIOS},
     }
     totals = {method: {"leaves": 0, "intact": 0, "errors": []} for method in methods}
     n_leaves = n_intact = 0
@@ -71,7 +75,7 @@ def main() -> None:
             if seeds is None:
                 labels = label_leaves(leaf, measure, sheet.px_per_mm)
             else:
-                labels = label_leaves(leaf, measure, sheet.px_per_mm, interior, *seeds)
+                labels = label_leaves(leaf, measure, sheet.px_per_mm, interior, *seeds, probability[..., 0])
             matches = match_leaves(instance_iou(labels, sheet.labels), 0.5)
             traits = measure_leaves(labels, sheet.px_per_mm).set_index("leaf_id")
             total = totals[method]
@@ -85,7 +89,7 @@ def main() -> None:
     for method, total in totals.items():
         error = 100 * np.mean(total["errors"])
         print(
-            f"  {method:38s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
+            f"  {method:44s} leaves matched {total['leaves']:4d} ({total['leaves'] / n_leaves:.2f})   intact matched "
             f"{total['intact']:3d} ({total['intact'] / n_intact:.2f})   length error {error:.1f} %"
         )
 

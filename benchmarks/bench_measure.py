@@ -54,8 +54,9 @@ def main() -> None:
     runs = {}
     for name, limit in (("analysed", measure.max_megapixels), ("own size", None)):
         began = time.perf_counter()
+        limited = replace(measure, max_megapixels=limit)
         found = measured_leaves(
-            leaf, sheet.image, working, replace(measure, max_megapixels=limit), sheet.px_per_mm, interior, seeds
+            leaf, sheet.image, working, limited, sheet.px_per_mm, interior, seeds, probability[..., 0]
         )
         runs[name] = (time.perf_counter() - began, found)
     (measuring, found), (at_own_size, own) = runs["analysed"], runs["own size"]

@@ -64,7 +64,8 @@ def score(model, test: list, config: dict) -> dict:
         mask, truth = probability >= 255 * spec.threshold, sheet.labels > 0
         working = resize.target_shape(*mask.shape)
         seeds = seed_thresholds(config["instances"])
-        leaves = predicted_leaves(mask, sheet.image, working, measure, sheet.px_per_mm, interior, *seeds) > 0
+        maps = (interior, *seeds, probability)
+        leaves = predicted_leaves(mask, sheet.image, working, measure, sheet.px_per_mm, *maps) > 0
         actual += int(truth.sum())
         for kind, leaf in (("mask", mask), ("leaves", leaves)):
             counts[kind]["ious"].append(mask_iou(leaf, truth))

@@ -1,7 +1,7 @@
 """Real sheets: the workflow's `predict` target on a folder of real scans, scored against their truth.
 
 Run: .venv/bin/python benchmarks/bench_real.py SHEETS_DIR TRUTH_DIR [--run DIR] [--configfile F ...]
-     [--overlays DIR] [--intact-from-truth] [--upscale F] [--cross-validate K [--seeds N ...] [--keep DIR]]
+     [--overlays DIR] [--intact-from-truth] [--upscale F] [--cross-validate K [--seeds N ...]] [--keep DIR]
 
 SHEETS_DIR holds the scans; TRUTH_DIR one of two layouts (see ../shared/real/README.md):
 - leaf instances (lm2-dev): masks/<stem>.png (uint16, one id per leaf), leaves.csv (sample,
@@ -30,8 +30,10 @@ dealt into K folds (hash order, as bench_real_finetune deals them) and, per fold
 workflow runs on the other folds' sheets (their masks, and their intact flags for the SVM;
 `--configfile` gives the route, e.g. presets/few_sheets.yaml) with the fold's sheets as its
 test split (`--seeds`: the seeds it trains, default the config's), then `predict` runs on the
-fold's sheets alone. The figures pool the K folds. `--keep DIR` (a new folder) keeps every fold's run and
-predictions there, the probability and interior maps included, for looking into them afterwards.
+fold's sheets alone. The figures pool the K folds.
+
+`--keep DIR` (a new folder) keeps the run there (every fold's, with --cross-validate): its predictions,
+the probability and interior maps included, for looking into them afterwards.
 
 Prints the figures of the layout and writes them, with every sheet's and every true leaf's
 row, as the benchmark record (docs/benchmarks/bench_real/). With --overlays, one PNG per sheet:
@@ -41,11 +43,13 @@ each leaf found in its own colour, the truth outlined green, leaves called intac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -288,7 +292,7 @@ def main(tables: dict) -> None:
     parser.add_argument("--upscale", type=int, default=1, metavar="F", help="enlarge scans and truth F times first")
     parser.add_argument("--cross-validate", type=int, metavar="K", help="train here, K folds (instance layout)")
     parser.add_argument("--seeds", type=int, nargs="*", default=[], help="with --cross-validate: the seeds trained")
-    parser.add_argument("--keep", type=Path, help="with --cross-validate: a new folder that keeps every fold's run")
+    parser.add_argument("--keep", type=Path, help="a new folder that keeps the run (every fold's) and its maps")
     args = parser.parse_args()
     layout = "instances" if (args.truth / "leaves.csv").exists() else "plants"
     if layout == "plants" and not (args.truth / "plant_masks").is_dir():
@@ -301,21 +305,17 @@ def main(tables: dict) -> None:
                 "--cross-validate needs the instance layout, learns intact calls from the folds' flags already "
                 "and trains at the scans' own size (no --upscale)"
             )
-        if args.keep:  # each fold's run and predictions stay there, maps included
-            args.keep.mkdir(parents=True)
-            figures, tables["sheets"], tables["leaves"] = cross_validated(args, args.keep)
-        else:
-            with tempfile.TemporaryDirectory(prefix="bench_real_cv_") as workdir:
-                figures, tables["sheets"], tables["leaves"] = cross_validated(args, Path(workdir))
+        with working_folder(args.keep, "bench_real_cv_") as workdir:
+            figures, tables["sheets"], tables["leaves"] = cross_validated(args, workdir)
         print(f"{args.sheets} against {args.truth}; {args.cross_validate} folds trained with {args.configfile}")
         report(figures, tables)
         return
-    with tempfile.TemporaryDirectory(prefix="bench_real_") as workdir:
+    with working_folder(args.keep, "bench_real_") as workdir:
         scans, truth = args.sheets, args.truth
         if args.upscale > 1:
-            scans, truth = upscaled(args.sheets, args.truth, args.upscale, Path(workdir))
-        unlabelled = predict(scans, args.run, args.configfile, Path(workdir))
-        seconds = stage_seconds(Path(workdir))
+            scans, truth = upscaled(args.sheets, args.truth, args.upscale, workdir)
+        unlabelled = predict(scans, args.run, args.configfile, workdir)
+        seconds = stage_seconds(workdir)
         sheets = pd.read_csv(unlabelled / "sheets.csv", dtype={"sample": str})
         traits = pd.read_csv(unlabelled / "traits.csv", dtype={"sample": str})
         bad = sheets[sheets["status"] != "ok"]
@@ -341,6 +341,17 @@ def main(tables: dict) -> None:
     if per_leaf is not None:
         tables["leaves"] = per_leaf
     report(figures, tables)
+
+
+@contextlib.contextmanager
+def working_folder(keep: Path | None, prefix: str) -> Iterator[Path]:
+    """`keep`, made new and left in place, or a temporary folder removed afterwards."""
+    if keep:
+        keep.mkdir(parents=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+        yield Path(workdir)
 
 
 def report(figures: dict, tables: dict) -> None:

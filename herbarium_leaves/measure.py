@@ -13,6 +13,7 @@ import skimage.measure
 import skimage.segmentation
 
 from herbarium_leaves.instances import (
+    DEFAULT_MERGE_LEAF_RATIO,
     DEFAULT_MERGE_THRESHOLD,
     DEFAULT_SEED_THRESHOLD,
     DEFAULT_WEAK_SEED_THRESHOLD,
@@ -209,11 +210,14 @@ def label_leaves(
     seed_threshold: float = DEFAULT_SEED_THRESHOLD,
     weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
     merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
+    merge_leaf_ratio: float = DEFAULT_MERGE_LEAF_RATIO,
+    leaf_probability: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint16 leaf labels from a binary mask, each leaf at least the minimum size.
 
     With a uint8 leaf-interior probability given leaf (from a network's second output) leaves are split
-    by instances.split_leaves at `seed_threshold`, `weak_seed_threshold` and `merge_threshold`, seeds under
+    by instances.split_leaves at `seed_threshold`, `weak_seed_threshold`, `merge_threshold` and
+    `merge_leaf_ratio` (over the uint8 `leaf_probability` the mask came from), seeds under
     a quarter of the minimum size dropped;
     without, they are 8-connected components, optionally with touching leaves split
     by a distance-transform watershed. The minimum is spec.min_area_mm2 when
@@ -225,7 +229,8 @@ def label_leaves(
     min_area = minimum_area(spec, px_per_mm)
     if interior is not None:
         min_seed_px = max(1, round(min_area / 4))
-        leaves = split_leaves(region, interior, seed_threshold, min_seed_px, weak_seed_threshold, merge_threshold)
+        joining = (merge_threshold, merge_leaf_ratio, leaf_probability)
+        leaves = split_leaves(region, interior, seed_threshold, min_seed_px, weak_seed_threshold, *joining)
         return drop_small(leaves, min_area)
     labels = skimage.measure.label(region, connectivity=2)
     if spec.split_touching and labels.max():
@@ -248,10 +253,13 @@ def predicted_leaves(
     seed_threshold: float = DEFAULT_SEED_THRESHOLD,
     weak_seed_threshold: float = DEFAULT_WEAK_SEED_THRESHOLD,
     merge_threshold: float = DEFAULT_MERGE_THRESHOLD,
+    merge_leaf_ratio: float = DEFAULT_MERGE_LEAF_RATIO,
+    leaf_probability: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
     outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""
-    labels = label_leaves(mask, spec, px_per_mm, interior, seed_threshold, weak_seed_threshold, merge_threshold)
+    thresholds = (seed_threshold, weak_seed_threshold, merge_threshold, merge_leaf_ratio)
+    labels = label_leaves(mask, spec, px_per_mm, interior, *thresholds, leaf_probability)
     if not spec.refine_outlines:
         return labels
     radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
@@ -309,13 +317,20 @@ def measured_leaves(
     spec: MeasureSpec,
     px_per_mm: float | None,
     interior: np.ndarray | None = None,
-    seeds: tuple[float, float, float] = (DEFAULT_SEED_THRESHOLD, DEFAULT_WEAK_SEED_THRESHOLD, DEFAULT_MERGE_THRESHOLD),
+    seeds: tuple[float, float, float, float] = (
+        DEFAULT_SEED_THRESHOLD,
+        DEFAULT_WEAK_SEED_THRESHOLD,
+        DEFAULT_MERGE_THRESHOLD,
+        DEFAULT_MERGE_LEAF_RATIO,
+    ),
+    leaf_probability: np.ndarray | None = None,
 ) -> SheetLeaves:
     """The leaves of a predicted full-size mask (predicted_leaves, with the sure seed, weak seed and merge
-    thresholds `seeds`) and their traits (measure_leaves).
+    thresholds and merge leaf ratio `seeds`, over the uint8 `leaf_probability` the mask came from) and their
+    traits (measure_leaves).
 
     A sheet over spec.max_megapixels is labelled and measured at analysis_shape (mask,
-    image and interior reduced by area; refine_px and the px minimum in the reduced
+    image, interior and leaf probability reduced by area; refine_px and the px minimum in the reduced
     px), its traits given in the sheet's px (in_sheet_px): the cost of a sheet is then
     bounded, whatever its size. `image` is the sheet's, at its size or already reduced,
     but never below analysis_shape (read_sheet_image's `at_least`).
@@ -330,7 +345,8 @@ def measured_leaves(
         mask = resize_image(mask.astype(np.uint8) * 255, shape) >= 128
         image = resize_image(image, shape)
         interior = None if interior is None else resize_image(interior, shape)
-    labels = predicted_leaves(mask, image, working_shape, spec, scale, interior, *seeds)
+        leaf_probability = None if leaf_probability is None else resize_image(leaf_probability, shape)
+    labels = predicted_leaves(mask, image, working_shape, spec, scale, interior, *seeds, leaf_probability)
     traits = measure_leaves(labels, scale, image)
     if shape != sheet_shape:
         traits = in_sheet_px(traits, reduced_by, px_per_mm)

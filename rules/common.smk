@@ -169,6 +169,17 @@ def get_interior_files(model, samples, key="interior"):
     return {key: get_batch_files(pattern, "test", samples)}
 
 
+def get_instance_maps(model, samples):
+    """{interior, probabilities: the batch's leaf-interior and leaf files of `model`} if instances are learned."""
+    if get_instances()["method"] != "learned":
+        return {}
+    probabilities = f"results/predictions/{model}/{{split}}/{{sample}}.png"
+    return {
+        **get_interior_files(model, samples),
+        "probabilities": get_batch_files(probabilities, "test", samples),
+    }
+
+
 ENCODER_WEIGHTS_FILE = (
     None
     if config["model"]["encoder_weights"] in (None, "imagenet")

@@ -4,7 +4,7 @@ for batch, samples in get_batches("test", "measure").items():
         name:
             f"measure_test_{batch}"
         input:
-            **get_interior_files("{model}", samples),
+            **get_instance_maps("{model}", samples),
             masks=get_batch_files(
                 "results/predictions/{model}/{split}/masks/{sample}.png",
                 "test",

@@ -40,10 +40,12 @@ def start(logger):
                 mask, image, scale, spec, learned, sheet_leaves, params.iou_threshold
             )
         else:
-            interior = read_png(inputs.interior[index]) if learned else None
+            interior, probability = (
+                (read_png(inputs.interior[index]), read_png(inputs.probabilities[index])) if learned else (None, None)
+            )
             working = ResizeSpec(**params.resize).target_shape(*mask.shape)
             seeds = seed_thresholds(params.instances)
-            found = measured_leaves(mask > 0, image, working, spec, scale, interior, seeds)
+            found = measured_leaves(mask > 0, image, working, spec, scale, interior, seeds, probability)
             components, traits = found.sheet_labels(), found.traits
         traits = with_scale_source(traits, record["source"])
         write_png(output.labels[index], components)

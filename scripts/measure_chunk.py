@@ -43,11 +43,13 @@ def main(logger):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
         interior = read_png(interior_path) if interior_path.exists() else None
+        probability = read_png(chunk / "probability" / f"{sheet['sample']}.png") if interior is not None else None
         mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
         working, spec = ResizeSpec(**params.resize).target_shape(*mask.shape), MeasureSpec(**params.measure)
         analysed = analysis_shape(mask.shape, working, spec.max_megapixels)
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels, at_least=analysed)
-        found = measured_leaves(mask, image, working, spec, scale, interior, seed_thresholds(params.instances))
+        seeds = seed_thresholds(params.instances)
+        found = measured_leaves(mask, image, working, spec, scale, interior, seeds, probability)
         labels = found.sheet_labels()
         write_png(leaves / f"{sheet['sample']}.png", labels)
         traits = with_scale_source(found.traits, sheet["px_per_mm_source"])

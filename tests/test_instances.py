@@ -4,7 +4,14 @@ import cv2
 import numpy as np
 import skimage.draw
 
-from herbarium_leaves.instances import LEAF_EDGE, LEAF_INTERIOR, interior_target, split_leaves, training_target
+from herbarium_leaves.instances import (
+    LEAF_EDGE,
+    LEAF_INTERIOR,
+    interior_target,
+    join_across_interior,
+    split_leaves,
+    training_target,
+)
 from herbarium_leaves.measure import MeasureSpec, label_leaves
 from herbarium_leaves.metrics import instance_iou, match_leaves
 from herbarium_leaves.resize import resize_labels
@@ -81,6 +88,24 @@ def test_parts_of_one_leaf_cut_by_its_seeds_are_joined_but_touching_leaves_are_n
     joined = split_leaves(leaf, interior, 0.8, 5, 0.8, merge_threshold=0.5)
     assert leaves(joined) == 2 and (np.sort(instance_iou(joined, labels).max(axis=0)) > 0.97).all()
     assert sorted(np.unique(joined)) == [0, 1, 2]  # numbered 1..n
+
+
+def test_leaves_the_network_is_unsure_of_are_joined_only_where_the_leaf_does_not_dip_between_them():
+    """Two leaves whose interiors meet in a leaf-probability trough stay apart; one leaf's halves, even, do not."""
+    labels = np.zeros((40, 80), np.int32)
+    labels[5:35, 5:40], labels[5:35, 40:75] = 1, 2  # two halves meeting along column 40
+    leaf = labels > 0
+    interior = np.full(labels.shape, 200, np.uint8)  # high everywhere: the interior alone joins them
+    trough = np.full(labels.shape, 120, np.uint8)
+    trough[:, 38:42] = 60  # the paper showing through a gap between two pale leaves
+    even = np.full(labels.shape, 120, np.uint8)
+
+    def joined(probability, ratio):
+        return len(np.unique(join_across_interior(labels, interior, 0.5, probability, ratio))) - 1
+
+    assert joined(trough, 0.0) == 1 and joined(None, 0.9) == 1  # no check without a ratio or a probability
+    assert joined(trough, 0.9) == 2
+    assert joined(even, 0.9) == 1 and joined(even, 1.0) == 1
 
 
 def test_touching_leaves_of_generated_sheets_are_split_from_working_resolution_interiors():

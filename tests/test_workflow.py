@@ -351,7 +351,7 @@ def test_changing_the_overlap_reruns_inference_not_training(demo_run):
     assert {"train", "augment", "train_svm", "measure_truth"}.isdisjoint(jobs)
 
 
-@pytest.mark.parametrize("setting", [{"seed_threshold": 0.6}, {"weak_seed_threshold": 0.8}])
+@pytest.mark.parametrize("setting", [{"seed_threshold": 0.6}, {"weak_seed_threshold": 0.8}, {"merge_leaf_ratio": 0.5}])
 def test_changing_the_seed_thresholds_remeasures_without_inference_or_training(demo_run, setting):
     jobs = planned_jobs(demo_run, {**TINY, "instances": setting})
     assert jobs["measure"] == 3  # each model's leaves; the truth and the SVM stay
