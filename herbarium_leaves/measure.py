@@ -156,7 +156,7 @@ class MeasureSpec:
     """How a binary mask becomes leaves: a minimum size, hole filling, splitting of touching leaves, and
     outlines refined at the sheet's resolution (a radius in px; None: twice the working-to-sheet factor), tips
     followed up to refine_tip_reach radii; a sheet over max_megapixels is analysed reduced to that size (None:
-    always at its own size)."""
+    always at its own size); parts filling more than max_rectangularity of their enclosing rectangle are dropped."""
 
     min_area_mm2: float = 20.0
     min_area_px: int = 30
@@ -167,6 +167,7 @@ class MeasureSpec:
     refine_px: int | None = None
     refine_tip_reach: int = DEFAULT_TIP_REACH
     max_megapixels: float | None = 3.0
+    max_rectangularity: float = 0.9
 
 
 TRAIT_COLUMNS = [
@@ -257,13 +258,17 @@ def predicted_leaves(
     leaf_probability: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint16 labels of the leaves of a predicted full-size mask: label_leaves, then (spec.refine_outlines)
-    outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view."""
+    outlines refined from the sheet `image` (outlines.refine_outlines), `working_shape` being the network's view;
+    rectangles (labels, tabs, chart patches: rectangularity over spec.max_rectangularity) dropped."""
     thresholds = (seed_threshold, weak_seed_threshold, merge_threshold, merge_leaf_ratio)
     labels = label_leaves(mask, spec, px_per_mm, interior, *thresholds, leaf_probability)
-    if not spec.refine_outlines:
-        return labels
-    radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
-    return drop_small(refine_outlines(labels, image, radius, spec.refine_tip_reach), minimum_area(spec, px_per_mm))
+    if spec.refine_outlines:
+        radius = spec.refine_px if spec.refine_px is not None else refine_radius_px(mask.shape, working_shape)
+        labels = refine_outlines(labels, image, radius, spec.refine_tip_reach)
+    kept = np.bincount(labels.ravel()) >= minimum_area(spec, px_per_mm)
+    if spec.max_rectangularity < 1:  # 1 keeps every part, rectangles whose pixels overfill their box included
+        kept &= rectangularity(labels) <= spec.max_rectangularity
+    return keep_labels(labels, kept)
 
 
 def analysis_shape(
@@ -389,11 +394,31 @@ def minimum_area(spec: MeasureSpec, px_per_mm: float | None) -> float:
 
 def drop_small(labels: np.ndarray, min_area: float) -> np.ndarray:
     """uint16 labels 1..n (in order) of the leaves of `labels` with at least `min_area` px."""
-    kept = np.bincount(labels.ravel()) >= min_area
+    return keep_labels(labels, np.bincount(labels.ravel()) >= min_area)
+
+
+def keep_labels(labels: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """uint16 labels 1..n (in order) of the leaves of `labels` whose entry in the boolean `kept` (by label) is set."""
+    kept = kept.copy()
     kept[0] = False
     lookup = np.zeros(len(kept), np.uint16)
     lookup[kept] = np.arange(1, np.count_nonzero(kept) + 1)
     return lookup[labels]
+
+
+def rectangularity(labels: np.ndarray) -> np.ndarray:
+    """Per label 0..max, the share of its smallest enclosing rotated rectangle (OpenCV's minAreaRect, of pixel
+    squares) that it fills: 1 for a filled rectangle at any angle, about 0.79 for an ellipse; 0 for label 0 and
+    absent labels."""
+    share = np.zeros(int(labels.max(initial=0)) + 1)
+    for index, box in enumerate(scipy.ndimage.find_objects(labels), start=1):
+        if box is None:
+            continue
+        part = labels[box] == index
+        rows, cols = np.nonzero(part)
+        (_, _), (width, height), _ = cv2.minAreaRect(np.stack([cols, rows], axis=1).astype(np.float32))
+        share[index] = len(rows) / ((width + 1) * (height + 1))
+    return share
 
 
 # A blade pixel this much lighter than the blade's median is "pale" (a folded-over underside, a scraped surface).

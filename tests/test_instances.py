@@ -94,7 +94,6 @@ def test_leaves_the_network_is_unsure_of_are_joined_only_where_the_leaf_does_not
     """Two leaves whose interiors meet in a leaf-probability trough stay apart; one leaf's halves, even, do not."""
     labels = np.zeros((40, 80), np.int32)
     labels[5:35, 5:40], labels[5:35, 40:75] = 1, 2  # two halves meeting along column 40
-    leaf = labels > 0
     interior = np.full(labels.shape, 200, np.uint8)  # high everywhere: the interior alone joins them
     trough = np.full(labels.shape, 120, np.uint8)
     trough[:, 38:42] = 60  # the paper showing through a gap between two pale leaves

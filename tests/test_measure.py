@@ -1,5 +1,6 @@
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 import scipy.ndimage
@@ -17,6 +18,8 @@ from herbarium_leaves.measure import (
     measure_leaves,
     measured_leaves,
     mirror_symmetry,
+    predicted_leaves,
+    rectangularity,
     shape_moments,
     shared_outline_fraction,
 )
@@ -219,3 +222,25 @@ def test_a_blank_sheet_over_the_limit_has_no_leaves_and_labels_at_its_own_size()
     )
     assert found.traits.empty and list(found.traits.columns) == list(measure_leaves(_ellipse_labels(), 5.0).columns)
     assert found.sheet_labels().shape == blank.shape and not found.sheet_labels().any()
+
+
+@pytest.mark.parametrize("angle", [0, 10, 30, 45])
+def test_rectangularity_is_near_one_for_a_rectangle_at_any_angle_and_pi_over_four_for_an_ellipse(angle):
+    rectangle, ellipse = np.zeros((400, 400), np.uint8), np.zeros((400, 400), np.uint8)
+    cv2.fillPoly(rectangle, [cv2.boxPoints(((200, 200), (150, 60), angle)).astype(np.int32)], 1)
+    cv2.ellipse(ellipse, ((200, 200), (150, 60), angle), 1, -1)
+    assert rectangularity(rectangle.astype(np.int32))[1] > 0.95
+    assert rectangularity(ellipse.astype(np.int32))[1] == pytest.approx(np.pi / 4, abs=0.02)
+    assert rectangularity(np.zeros((5, 5), np.int32)).tolist() == [0.0]
+
+
+def test_a_label_shaped_part_is_dropped_and_a_leaf_kept_unless_every_part_is_kept():
+    mask = np.zeros((300, 400), bool)
+    mask[20:100, 30:250] = True  # a label, tab or colour-chart patch
+    rows, cols = skimage.draw.ellipse(200, 200, 60, 150, shape=mask.shape)
+    mask[rows, cols] = True  # a leaf
+    image = np.full((*mask.shape, 3), 240, np.uint8)
+    spec = MeasureSpec(refine_outlines=False, min_area_px=10)
+    found = predicted_leaves(mask, image, (300, 400), spec, None)
+    assert found.max() == 1 and found[200, 200] == 1 and found[50, 100] == 0
+    assert predicted_leaves(mask, image, (300, 400), replace(spec, max_rectangularity=1.0), None).max() == 2
