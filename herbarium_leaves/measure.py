@@ -414,10 +414,10 @@ def rectangularity(labels: np.ndarray) -> np.ndarray:
     for index, box in enumerate(scipy.ndimage.find_objects(labels), start=1):
         if box is None:
             continue
-        part = labels[box] == index
-        rows, cols = np.nonzero(part)
-        (_, _), (width, height), _ = cv2.minAreaRect(np.stack([cols, rows], axis=1).astype(np.float32))
-        share[index] = len(rows) / ((width + 1) * (height + 1))
+        part = (labels[box] == index).astype(np.uint8)
+        outline, _ = cv2.findContours(part, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)  # the same hull as every pixel
+        (_, _), (width, height), _ = cv2.minAreaRect(np.concatenate(outline))
+        share[index] = np.count_nonzero(part) / ((width + 1) * (height + 1))
     return share
 
 
