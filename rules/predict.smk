@@ -185,6 +185,7 @@ rule measure_chunk:
         measure=config["measure"],
         resize=config["resize"],
         instances=get_instances(),
+        threshold=config["predict"]["threshold"],
         max_image_pixels=config["data"]["max_image_pixels"],
     script:
         "../scripts/measure_chunk.py"

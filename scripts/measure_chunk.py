@@ -17,6 +17,7 @@ from herbarium_leaves.measure import (
     with_scale_source,
 )
 from herbarium_leaves.metrics import intact_calls
+from herbarium_leaves.probability import mask_from_probability
 from herbarium_leaves.report import leaf_overlay
 from herbarium_leaves.resize import ResizeSpec
 from herbarium_leaves.runner import run_logged
@@ -43,13 +44,14 @@ def main(logger):
         scale = sheet["px_per_mm"] if pd.notna(sheet["px_per_mm"]) else None
         interior_path = chunk / "interior" / f"{sheet['sample']}.png"  # written when instances are learned
         interior = read_png(interior_path) if interior_path.exists() else None
-        probability = read_png(chunk / "probability" / f"{sheet['sample']}.png") if interior is not None else None
-        mask = read_png(chunk / "masks" / f"{sheet['sample']}.png") > 0
+        probability = read_png(chunk / "probability" / f"{sheet['sample']}.png")
+        mask = mask_from_probability(probability, params.threshold) > 0  # as the masks/ PNG, one scan-size read fewer
         working, spec = ResizeSpec(**params.resize).target_shape(*mask.shape), MeasureSpec(**params.measure)
         analysed = analysis_shape(mask.shape, working, spec.max_megapixels)
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels, at_least=analysed)
         seeds = seed_thresholds(params.instances)
-        found = measured_leaves(mask, image, working, spec, scale, interior, seeds, probability)
+        maps = (interior, seeds, probability if interior is not None else None)  # the leaf to check joins
+        found = measured_leaves(mask, image, working, spec, scale, *maps)
         labels = found.sheet_labels()
         write_png(leaves / f"{sheet['sample']}.png", labels)
         traits = with_scale_source(found.traits, sheet["px_per_mm_source"])
