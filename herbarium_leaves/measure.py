@@ -341,6 +341,8 @@ def measured_leaves(
     but never below analysis_shape (read_sheet_image's `at_least`).
     """
     sheet_shape = mask.shape
+    if interior is None:  # only the split's joins read the leaf probability
+        leaf_probability = None
     shape = analysis_shape(sheet_shape, working_shape, spec.max_megapixels)
     reduced_by, scale = (sheet_shape[0] / shape[0], sheet_shape[1] / shape[1]), px_per_mm
     if shape != sheet_shape:

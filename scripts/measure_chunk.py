@@ -50,8 +50,7 @@ def main(logger):
         analysed = analysis_shape(mask.shape, working, spec.max_megapixels)
         image, _, _ = read_sheet_image(sheet["source"], params.max_image_pixels, at_least=analysed)
         seeds = seed_thresholds(params.instances)
-        maps = (interior, seeds, probability if interior is not None else None)  # the leaf to check joins
-        found = measured_leaves(mask, image, working, spec, scale, *maps)
+        found = measured_leaves(mask, image, working, spec, scale, interior, seeds, probability)
         labels = found.sheet_labels()
         write_png(leaves / f"{sheet['sample']}.png", labels)
         traits = with_scale_source(found.traits, sheet["px_per_mm_source"])
